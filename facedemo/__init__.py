@@ -1,0 +1,17 @@
+"""facedemo: see FaceNet work on real photos — encode, verify, recognise, triplet loss, evaluate.
+
+Importing this package is light (no TensorFlow); :func:`load_model` does the heavy work.
+"""
+
+from facedemo.database import FaceDatabase
+from facedemo.encoder import FaceEncoder
+from facedemo.notebook import img_to_encoding, verify, who_is_it
+from facedemo.triplet import triplet_loss
+
+
+def load_model() -> FaceEncoder:
+    """Load FaceNet and the MTCNN face detector (seconds; once per process)."""
+    return FaceEncoder.load()
+
+
+__all__ = ["FaceDatabase", "FaceEncoder", "img_to_encoding", "load_model", "triplet_loss", "verify", "who_is_it"]

@@ -1,0 +1,305 @@
+"""The face database: people → enrolled encodings; verify (1:1) and identify (1:K).
+
+A person may have one photo (one-shot enrolment) or several. The distance from a query to a
+person is either the distance to the *mean* of their unit encodings (default) or to the
+*nearest* of them; each comparison has its own threshold (see :mod:`facedemo.recipes`).
+
+Saved files hold encodings, names, the photos' sha256 and file names, never the photos, and are
+written atomically (temporary file, fsync, rename): a crash leaves the old file or the new one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from facedemo.assets import IMAGE_SUFFIXES
+from facedemo.errors import DatabaseFileError, InvalidNameError, UnknownPersonError
+from facedemo.images import ImageSource
+from facedemo.model import EMBEDDING_SIZE, l2_normalise
+from facedemo.recipes import COMPARISONS, DEFAULT_COMPARISON, DEFAULT_RECIPE, get_recipe
+
+MODEL_NAME = "facenet_keras (Inception-ResNet-v1, 128-d)"
+FORMAT_VERSION = 1
+MAX_NAME_LENGTH = 80
+
+
+@dataclass(frozen=True)
+class Photo:
+    """One enrolled photo: its encoding, the sha256 of its bytes and its file name."""
+
+    vector: np.ndarray
+    sha256: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Match:
+    """A person and the query's distance to them."""
+
+    name: str
+    distance: float
+
+
+@dataclass
+class EnrolReport:
+    """What an enrolment did: photos added per person, and photos skipped with the reason."""
+
+    added: dict[str, int] = field(default_factory=dict)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def clean_name(name: str) -> str:
+    """Check a person's name and return it trimmed.
+
+    Any language and emoji are fine; refused are empty names, names over 80 characters, names
+    with control characters, and path-like names (``/``, ``\\``, ``.``, ``..``).
+    """
+    if not isinstance(name, str):
+        raise InvalidNameError("a name must be text")
+    name = unicodedata.normalize("NFC", name).strip()
+    if not name:
+        raise InvalidNameError("a name cannot be empty")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidNameError(f"a name can have at most {MAX_NAME_LENGTH} characters (this one has {len(name)})")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch not in "\u200d\ufe0f" for ch in name):
+        raise InvalidNameError(f"the name {name!r} contains control characters")
+    if "/" in name or "\\" in name or name in (".", ".."):
+        raise InvalidNameError(f"the name {name!r} looks like a file path; please use a plain name")
+    return name
+
+
+class FaceDatabase:
+    """People and their encodings, made with one recipe of one model."""
+
+    def __init__(self, recipe: str = DEFAULT_RECIPE, *, model: str = MODEL_NAME) -> None:
+        get_recipe(recipe)
+        self.recipe = recipe
+        self.model = model
+        self.people: dict[str, list[Photo]] = {}
+
+    # --- building ---------------------------------------------------------------------------
+    def add(self, name: str, vector: np.ndarray, *, sha256: str = "", source: str = "") -> str:
+        """Enrol one encoding for ``name`` (created if new); returns the cleaned name.
+
+        The same photo (same sha256) enrolled twice for one person is kept once.
+        """
+        name = clean_name(name)
+        vector = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if vector.shape != (EMBEDDING_SIZE,):
+            raise DatabaseFileError(f"an encoding must have {EMBEDDING_SIZE} numbers, got {vector.size}")
+        photos = self.people.setdefault(name, [])
+        if not (sha256 and any(p.sha256 == sha256 for p in photos)):
+            photos.append(Photo(vector, sha256, source))
+        return name
+
+    def enrol(self, name: str, sources: Sequence[ImageSource], encoder, *, labels: Sequence[str] | None = None) -> EnrolReport:
+        """Encode photos with ``encoder`` (a :class:`~facedemo.encoder.FaceEncoder`) and add them."""
+        name = clean_name(name)
+        encodings, failures = encoder.encode_many(sources, self.recipe)
+        report = EnrolReport(skipped=[(f.source, f.reason) for f in failures])
+        for encoding in encodings:
+            self.add(name, encoding.vector, sha256=encoding.sha256, source=Path(encoding.source).name)
+            report.added[name] = report.added.get(name, 0) + 1
+        return report
+
+    def enrol_folder(self, folder: str | Path, encoder, *, on_progress: Callable[[int, int], None] | None = None) -> EnrolReport:
+        """Enrol a folder: one sub-folder per person, or loose files named after the person."""
+        groups = people_in_folder(folder)
+        total = sum(len(paths) for paths in groups.values())
+        report, done = EnrolReport(), 0
+        for name, paths in groups.items():
+            encodings, failures = encoder.encode_many(paths, self.recipe)
+            report.skipped += [(f.source, f.reason) for f in failures]
+            for encoding in encodings:
+                self.add(name, encoding.vector, sha256=encoding.sha256, source=Path(encoding.source).name)
+            report.added[name] = len(encodings)
+            done += len(paths)
+            if on_progress:
+                on_progress(done, total)
+        return report
+
+    def remove(self, name: str) -> None:
+        """Forget a person."""
+        del self.people[self._known(name)]
+
+    def remove_photo(self, name: str, index: int) -> None:
+        """Forget one photo of a person (the person goes when their last photo does)."""
+        name = self._known(name)
+        photos = self.people[name]
+        if not 0 <= index < len(photos):
+            raise UnknownPersonError(f"{name} has no photo number {index + 1}")
+        del photos[index]
+        if not photos:
+            del self.people[name]
+
+    # --- asking ------------------------------------------------------------------------------
+    @property
+    def names(self) -> list[str]:
+        return sorted(self.people)
+
+    def __len__(self) -> int:
+        return len(self.people)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.people
+
+    def _known(self, name: str) -> str:
+        if name not in self.people:
+            known = ", ".join(self.names) or "nobody yet"
+            raise UnknownPersonError(f"'{name}' is not in the database (enrolled: {known})")
+        return name
+
+    def vectors(self, name: str) -> np.ndarray:
+        """``(k, 128)`` encodings of one person."""
+        return np.stack([p.vector for p in self.people[self._known(name)]])
+
+    def mean_vector(self, name: str) -> np.ndarray:
+        """The person's mean encoding, re-normalised to unit length: ``(128,)``."""
+        return l2_normalise(self.vectors(name).mean(axis=0))
+
+    def distance(self, vector: np.ndarray, name: str, *, comparison: str = DEFAULT_COMPARISON) -> float:
+        """L2 distance from ``vector`` to person ``name`` by ``comparison`` (``mean`` or ``nearest``)."""
+        vector = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if comparison == "mean":
+            return float(np.linalg.norm(self.mean_vector(name) - vector))
+        if comparison in ("nearest", "pair"):
+            return float(np.linalg.norm(self.vectors(name) - vector, axis=1).min())
+        raise ValueError(f"comparison must be one of {COMPARISONS}, got {comparison!r}")
+
+    def ranking(self, vector: np.ndarray, *, comparison: str = DEFAULT_COMPARISON) -> list[Match]:
+        """Every person with their distance to ``vector``, nearest first."""
+        matches = [Match(name, self.distance(vector, name, comparison=comparison)) for name in self.people]
+        return sorted(matches, key=lambda m: m.distance)
+
+    def threshold(self, comparison: str = DEFAULT_COMPARISON) -> float:
+        return get_recipe(self.recipe).threshold(comparison)
+
+    def verify(self, vector: np.ndarray, name: str, *, threshold: float | None = None,
+               comparison: str = DEFAULT_COMPARISON) -> tuple[float, bool]:
+        """1:1 — is this the claimed person? Returns ``(distance, door_open)``; open when ``distance < threshold``."""
+        threshold = self.threshold(comparison) if threshold is None else threshold
+        distance = self.distance(vector, name, comparison=comparison)
+        return distance, distance < threshold
+
+    def identify(self, vector: np.ndarray, *, threshold: float | None = None,
+                 comparison: str = DEFAULT_COMPARISON) -> tuple[float, str | None]:
+        """1:K — who is this? Returns ``(min_distance, name)``, name None when nobody is close enough.
+
+        An empty database answers ``(inf, None)``.
+        """
+        threshold = self.threshold(comparison) if threshold is None else threshold
+        ranking = self.ranking(vector, comparison=comparison)
+        if not ranking:
+            return float("inf"), None
+        best = ranking[0]
+        return best.distance, (best.name if best.distance < threshold else None)
+
+    # --- files -------------------------------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        """The database as ``.npz`` bytes (encodings, names, sha256, file names; no photos)."""
+        import io
+
+        rows = [(name, photo) for name in self.names for photo in self.people[name]]
+        meta = {"format": FORMAT_VERSION, "model": self.model, "recipe": self.recipe, "embedding_size": EMBEDDING_SIZE}
+        buffer = io.BytesIO()
+        np.savez(
+            buffer,
+            vectors=np.stack([p.vector for _, p in rows]) if rows else np.zeros((0, EMBEDDING_SIZE), np.float32),
+            names=np.array([n for n, _ in rows], dtype=str),
+            sha256=np.array([p.sha256 for _, p in rows], dtype=str),
+            sources=np.array([p.source for _, p in rows], dtype=str),
+            meta=np.array(json.dumps(meta)),
+        )
+        return buffer.getvalue()
+
+    def save(self, path: str | Path) -> Path:
+        """Write atomically to ``path`` (temporary file in the same folder, fsync, rename)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = self.to_bytes()
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return path
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, name: str = "the database file") -> "FaceDatabase":
+        """Read a database written by :meth:`to_bytes`; clear errors for anything else."""
+        import io
+        import zipfile
+
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+                meta = json.loads(str(arrays["meta"]))
+                vectors, names = arrays["vectors"], arrays["names"]
+                hashes, sources = arrays["sha256"], arrays["sources"]
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, json.JSONDecodeError):
+            raise DatabaseFileError(f"{name} is not a facedemo database, or it is damaged") from None
+        if meta.get("embedding_size") != EMBEDDING_SIZE or vectors.ndim != 2 or vectors.shape[1] != EMBEDDING_SIZE:
+            raise DatabaseFileError(
+                f"{name} was made by another model ({vectors.shape[-1]}-d encodings from "
+                f"'{meta.get('model')}'); this demo uses {EMBEDDING_SIZE}-d encodings from {MODEL_NAME}"
+            )
+        if not (len(vectors) == len(names) == len(hashes) == len(sources)):
+            raise DatabaseFileError(f"{name} is damaged (its columns have different lengths)")
+        database = cls(meta.get("recipe", DEFAULT_RECIPE), model=meta.get("model", MODEL_NAME))
+        for vector, person, sha, source in zip(vectors, names, hashes, sources):
+            database.add(str(person), vector, sha256=str(sha), source=str(source))
+        return database
+
+    @classmethod
+    def load(cls, path: str | Path) -> "FaceDatabase":
+        """Read a database file saved by :meth:`save`."""
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise DatabaseFileError(f"cannot read the database '{path}': {error.strerror or error}") from None
+        return cls.from_bytes(data, name=f"'{path.name}'")
+
+
+def people_in_folder(folder: str | Path) -> dict[str, list[Path]]:
+    """Group a folder's photos by person: sub-folder name, or the file name without its number.
+
+    ``folder/alice/1.jpg`` → ``alice``; ``folder/alice.jpg`` or ``folder/alice_2.jpg`` → ``alice``.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DatabaseFileError(f"'{folder}' is not a folder")
+    groups: dict[str, list[Path]] = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_dir():
+            photos = [p for p in sorted(path.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES]
+            if photos:
+                groups.setdefault(path.name, []).extend(photos)
+        elif path.suffix.lower() in IMAGE_SUFFIXES:
+            stem = path.stem.rstrip("0123456789").rstrip("_- ") or path.stem
+            groups.setdefault(stem, []).append(path)
+    if not groups:
+        raise DatabaseFileError(f"'{folder}' holds no photos (.jpg, .png, .webp, .bmp, .gif)")
+    return groups
+
+
+def labelled_photos(folder: str | Path) -> tuple[list[Path], list[str]]:
+    """Every photo of a labelled folder and its person's name, in a stable order."""
+    paths: list[Path] = []
+    labels: list[str] = []
+    for name, photos in people_in_folder(folder).items():
+        paths += photos
+        labels += [name] * len(photos)
+    return paths, labels

@@ -1,0 +1,150 @@
+"""One photo's trip: bytes or path → RGB → face crop (by recipe) → 128-d unit encoding.
+
+:class:`FaceEncoder` bundles the face detector and the FaceNet embedder; it is what the CLI, the
+app and the notebook-style functions pass around as "the model".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from facedemo.errors import FacedemoError
+from facedemo.faces import Face, FaceDetector, course_input, crop_face, largest_first_note, require_face, standardise
+from facedemo.images import ImageSource, read_image
+from facedemo.model import INPUT_SIZE, Embedder, load_model
+from facedemo.recipes import DEFAULT_RECIPE, get_recipe
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Prepared:
+    """A photo made ready for the model.
+
+    ``model_input`` is ``(160, 160, 3)`` float32 as the network gets it; ``crop`` is the same
+    region as uint8 for showing; ``face`` is the face used (None for the course recipe).
+    """
+
+    model_input: np.ndarray
+    crop: np.ndarray
+    rgb: np.ndarray
+    face: Face | None
+    faces: list[Face] = field(default_factory=list)
+    note: str | None = None
+
+
+@dataclass
+class Encoding:
+    """A photo's encoding with what produced it: ``vector`` is ``(128,)`` float32, unit norm."""
+
+    vector: np.ndarray
+    recipe: str
+    sha256: str
+    source: str
+    prepared: Prepared
+
+
+@dataclass
+class Failure:
+    """A photo that could not be encoded, and the sentence saying why."""
+
+    source: str
+    reason: str
+
+
+def content_hash(data: bytes) -> str:
+    """sha256 of a file's bytes: the key for caching encodings."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _bytes_and_label(source: ImageSource) -> tuple[bytes, str]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), "the uploaded file"
+    path = Path(source)
+    try:
+        return path.read_bytes(), str(path)
+    except OSError:
+        read_image(path)  # raises the project's error with a plain sentence
+        raise
+
+
+class FaceEncoder:
+    """Detector + embedder; thread-safe, so one instance serves every app session."""
+
+    def __init__(self, embedder: Embedder, detector: FaceDetector | None = None) -> None:
+        self.embedder = embedder
+        self.detector = detector or FaceDetector()
+
+    @classmethod
+    def load(cls) -> "FaceEncoder":
+        """Load FaceNet (and, lazily, MTCNN). Heavy: call once per process."""
+        return cls(load_model())
+
+    def prepare(self, rgb: np.ndarray, recipe: str = DEFAULT_RECIPE, *, name: str = "the photo") -> Prepared:
+        """Turn an RGB photo into the model's input by ``recipe`` (see :mod:`facedemo.recipes`).
+
+        Raises :class:`~facedemo.errors.NoFaceFoundError` for the aligned recipe when no face is found.
+        """
+        get_recipe(recipe)
+        if recipe == "course":
+            model_input = course_input(rgb)
+            crop = np.asarray(np.clip(model_input * 255.0, 0, 255).round(), dtype=np.uint8)
+            return Prepared(model_input, crop, rgb, None)
+        faces = self.detector.detect(rgb)
+        face = require_face(faces, name)
+        crop = crop_face(rgb, face)
+        return Prepared(standardise(crop), crop, rgb, face, faces, largest_first_note(faces))
+
+    def embed_prepared(self, prepared: Sequence[Prepared]) -> np.ndarray:
+        """Encode prepared photos in batches: ``(n, 128)`` unit vectors."""
+        if not prepared:
+            return np.zeros((0, self.embedder.model.output_shape[-1]), dtype=np.float32)
+        return self.embedder.embed(np.stack([p.model_input for p in prepared]))
+
+    def encode(self, source: ImageSource, recipe: str = DEFAULT_RECIPE) -> Encoding:
+        """Encode one photo (path or bytes); raises the project's errors for bad input."""
+        data, label = _bytes_and_label(source)
+        prepared = self.prepare(read_image(data), recipe, name=_display_name(label))
+        vector = self.embed_prepared([prepared])[0]
+        return Encoding(vector, recipe, content_hash(data), label, prepared)
+
+    def encode_many(
+        self,
+        sources: Sequence[ImageSource],
+        recipe: str = DEFAULT_RECIPE,
+        *,
+        on_progress: Progress | None = None,
+    ) -> tuple[list[Encoding], list[Failure]]:
+        """Encode many photos, batching the network; bad photos are reported, not raised.
+
+        Returns the encodings (in input order, failures left out) and the failures.
+        """
+        ready: list[tuple[bytes, str, Prepared]] = []
+        failures: list[Failure] = []
+        for index, source in enumerate(sources):
+            label = "the uploaded file"
+            try:
+                data, label = _bytes_and_label(source)
+                ready.append((data, label, self.prepare(read_image(data), recipe, name=_display_name(label))))
+            except FacedemoError as error:
+                failures.append(Failure(label, str(error)))
+            if on_progress:
+                on_progress(index + 1, len(sources))
+        vectors = self.embed_prepared([p for _, _, p in ready])
+        encodings = [
+            Encoding(vector, recipe, content_hash(data), label, prepared)
+            for vector, (data, label, prepared) in zip(vectors, ready)
+        ]
+        return encodings, failures
+
+
+def _display_name(label: str) -> str:
+    return label if label.startswith("the ") else f"'{Path(label).name}'"
+
+
+__all__ = ["Encoding", "Failure", "FaceEncoder", "Prepared", "content_hash", "INPUT_SIZE"]

@@ -1,0 +1,119 @@
+"""RGB photo → faces (box, confidence, landmarks) → 160×160 model inputs, by recipe.
+
+Two recipes, both first-class (see :mod:`facedemo.recipes`):
+
+- ``course``: the course notebook's ``img_to_encoding`` exactly: the *whole* photo resized to
+  160×160 (nearest neighbour, as ``keras.preprocessing.image.load_img`` does), divided by 255 and
+  rounded to 12 decimals. No face detection.
+- ``aligned``: MTCNN finds the face, we crop it with a margin, resize to 160×160 and standardise
+  per image (``(x - mean) / std``), as the model was trained.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+
+from facedemo.errors import NoFaceFoundError
+from facedemo.images import downscale
+from facedemo.model import INPUT_SIZE
+
+DETECT_MAX_SIDE = 1024
+CROP_MARGIN = 0.1
+MIN_CONFIDENCE = 0.8
+# MTCNN's three stage thresholds, a little below the package defaults (0.6, 0.7, 0.8): with these
+# all 118 gallery photos have a face (with the defaults two frontal faces are missed).
+STAGE_THRESHOLDS = {"threshold_pnet": 0.5, "threshold_rnet": 0.6, "threshold_onet": 0.7}
+
+
+@dataclass(frozen=True)
+class Face:
+    """One detected face; coordinates are pixels of the original photo.
+
+    ``box`` is ``(x, y, width, height)``; ``landmarks`` maps ``left_eye``, ``right_eye``, ``nose``,
+    ``mouth_left``, ``mouth_right`` to ``(x, y)``.
+    """
+
+    box: tuple[int, int, int, int]
+    confidence: float
+    landmarks: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+class FaceDetector:
+    """MTCNN (``mtcnn`` 1.0.0, weights shipped in the wheel), loaded on first use, thread-safe."""
+
+    def __init__(self, *, min_confidence: float = MIN_CONFIDENCE, max_side: int = DETECT_MAX_SIDE):
+        self.min_confidence = min_confidence
+        self.max_side = max_side
+        self._mtcnn = None
+        self._lock = threading.Lock()
+
+    def _detector(self):
+        if self._mtcnn is None:
+            from mtcnn import MTCNN
+
+            self._mtcnn = MTCNN(device="CPU:0")
+        return self._mtcnn
+
+    def detect(self, rgb: np.ndarray) -> list[Face]:
+        """Every face in ``rgb`` (``(h, w, 3)`` uint8), largest first.
+
+        The largest face is the one single-face operations use: the subject of a portrait or a
+        webcam shot is the nearest face, while the most *confident* one can be a face printed
+        on a T-shirt (one gallery photo shows exactly that).
+
+        Large photos are shrunk to :data:`DETECT_MAX_SIDE` for detection; boxes are given in the
+        original photo's pixels.
+        """
+        small, scale = downscale(rgb, self.max_side)
+        with self._lock:
+            found = self._detector().detect_faces(small, **STAGE_THRESHOLDS)
+        faces = [_to_face(item, scale) for item in found if item["confidence"] >= self.min_confidence]
+        return sorted(faces, key=lambda face: face.box[2] * face.box[3], reverse=True)
+
+
+def _to_face(item: dict, scale: float) -> Face:
+    x, y, w, h = (int(round(v / scale)) for v in item["box"])
+    landmarks = {k: (int(round(p[0] / scale)), int(round(p[1] / scale))) for k, p in item["keypoints"].items()}
+    return Face(box=(max(x, 0), max(y, 0), w, h), confidence=float(item["confidence"]), landmarks=landmarks)
+
+
+def crop_face(rgb: np.ndarray, face: Face, *, margin: float = CROP_MARGIN, size: int = INPUT_SIZE) -> np.ndarray:
+    """Cut the face out with ``margin`` (a fraction of the box) on each side; ``(size, size, 3)`` uint8."""
+    height, width = rgb.shape[:2]
+    x, y, w, h = face.box
+    dx, dy = w * margin, h * margin
+    left, top = max(0, int(x - dx)), max(0, int(y - dy))
+    right, bottom = min(width, int(x + w + dx)), min(height, int(y + h + dy))
+    crop = Image.fromarray(rgb[top:bottom, left:right]).resize((size, size), Image.BILINEAR)
+    return np.asarray(crop)
+
+
+def standardise(crop: np.ndarray) -> np.ndarray:
+    """Per-image standardisation: ``(x - mean) / max(std, 1/sqrt(N))`` as float32."""
+    pixels = crop.astype(np.float32)
+    std = max(float(pixels.std()), 1.0 / np.sqrt(pixels.size))
+    return (pixels - pixels.mean()) / std
+
+
+def course_input(rgb: np.ndarray) -> np.ndarray:
+    """The notebook's input: whole photo → 160×160 (nearest), ``/255`` rounded to 12 decimals."""
+    resized = np.asarray(Image.fromarray(rgb).resize((INPUT_SIZE, INPUT_SIZE), Image.NEAREST))
+    return np.around(resized / 255.0, decimals=12).astype(np.float32)
+
+
+def largest_first_note(faces: list[Face]) -> str | None:
+    """A sentence for photos with several faces, or None (``faces`` largest first)."""
+    if len(faces) > 1:
+        return f"{len(faces)} faces found in the photo; using the largest one"
+    return None
+
+
+def require_face(faces: list[Face], name: str = "the photo") -> Face:
+    """The face to use (the largest), or :class:`NoFaceFoundError`."""
+    if not faces:
+        raise NoFaceFoundError(f"no face found in {name}; please use a photo where a face is clearly visible")
+    return faces[0]

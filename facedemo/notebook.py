@@ -1,0 +1,96 @@
+"""The course notebook's functions, with the same names, arguments, results and messages.
+
+``model`` is a :class:`~facedemo.encoder.FaceEncoder` (``facedemo.load_model()``).
+``database`` is either the notebook's plain ``dict`` (name → encoding of shape ``(1, 128)``) or a
+:class:`~facedemo.database.FaceDatabase`.
+
+Used as in the notebook (a ``dict`` and no options) they follow the notebook exactly: the
+``course`` recipe and the threshold 0.7. With a ``FaceDatabase`` they use its recipe and that
+recipe's calibrated threshold, unless ``recipe=``/``threshold=`` say otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Union
+
+import numpy as np
+
+from facedemo.database import FaceDatabase
+from facedemo.errors import UnknownPersonError
+from facedemo.images import ImageSource
+from facedemo.recipes import DEFAULT_COMPARISON, get_recipe
+from facedemo.triplet import triplet_loss
+
+Database = Union[dict, FaceDatabase]
+
+__all__ = ["img_to_encoding", "triplet_loss", "verify", "who_is_it"]
+
+
+def img_to_encoding(image_path: ImageSource, model, *, recipe: str = "course") -> np.ndarray:
+    """Encode one photo: ``(1, 128)`` float32 of unit L2 norm, as the notebook returns it.
+
+    The default ``course`` recipe is the notebook's own: the whole photo resized to 160×160 and
+    divided by 255. ``recipe="aligned"`` crops the face first (much better; see the recipes).
+    """
+    return model.encode(image_path, recipe).vector[None, :]
+
+
+def _recipe_of(database: Database, recipe: str | None) -> str:
+    if recipe:
+        return get_recipe(recipe).name
+    return database.recipe if isinstance(database, FaceDatabase) else "course"
+
+
+def _distance(encoding: np.ndarray, identity: str, database: Database, comparison: str) -> float:
+    if isinstance(database, FaceDatabase):
+        return database.distance(encoding, identity, comparison=comparison)
+    if identity not in database:
+        known = ", ".join(sorted(database)) or "nobody yet"
+        raise UnknownPersonError(f"'{identity}' is not in the database (enrolled: {known})")
+    return float(np.linalg.norm(np.asarray(database[identity]).reshape(-1) - encoding.reshape(-1)))
+
+
+def verify(image_path: ImageSource, identity: str, database: Database, model, *,
+           recipe: str | None = None, threshold: float | None = None,
+           comparison: str = DEFAULT_COMPARISON) -> tuple[float, bool]:
+    """Is the person in ``image_path`` really ``identity``? (1:1 verification)
+
+    Prints "It's NAME, welcome in!" when ``dist < threshold``, else "It's not NAME, please go away".
+
+    Returns
+    -------
+    dist : float, the L2 distance between the photo's encoding and ``identity``'s.
+    door_open : bool, True when the door opens.
+    """
+    recipe = _recipe_of(database, recipe)
+    threshold = get_recipe(recipe).threshold(comparison) if threshold is None else threshold
+    encoding = img_to_encoding(image_path, model, recipe=recipe)
+    dist = _distance(encoding, identity, database, comparison)
+    door_open = dist < threshold
+    print(f"It's {identity}, welcome in!" if door_open else f"It's not {identity}, please go away")
+    return dist, door_open
+
+
+def who_is_it(image_path: ImageSource, database: Database, model, *,
+              recipe: str | None = None, threshold: float | None = None,
+              comparison: str = DEFAULT_COMPARISON) -> tuple[float, str | None]:
+    """Who is the person in ``image_path``? (1:K recognition)
+
+    Prints "it's NAME, the distance is D", or "Not in the database." when even the nearest
+    person is farther than the threshold (then ``identity`` is still the nearest name, as in the
+    notebook; an empty database gives ``(inf, None)``).
+    """
+    recipe = _recipe_of(database, recipe)
+    threshold = get_recipe(recipe).threshold(comparison) if threshold is None else threshold
+    encoding = img_to_encoding(image_path, model, recipe=recipe)
+    names = database.names if isinstance(database, FaceDatabase) else sorted(database)
+    min_dist, identity = float("inf"), None
+    for name in names:
+        dist = _distance(encoding, name, database, comparison)
+        if dist < min_dist:
+            min_dist, identity = dist, name
+    if min_dist > threshold:
+        print("Not in the database.")
+    else:
+        print(f"it's {identity}, the distance is {min_dist}")
+    return min_dist, identity
