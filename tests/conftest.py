@@ -1,0 +1,54 @@
+"""Shared fixtures: the real model and the real gallery, loaded once per test session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture(scope="session")
+def gallery_dir() -> Path:
+    """The bundled gallery (train/ and val/), fetched and checked by ``assets.setup``."""
+    from facedemo import assets
+
+    assets.setup(progress=lambda message: None)
+    return assets.gallery_dir()
+
+
+@pytest.fixture(scope="session")
+def encoder(gallery_dir):
+    """The real FaceNet + MTCNN, loaded once."""
+    from facedemo.encoder import FaceEncoder
+
+    return FaceEncoder.load()
+
+
+@pytest.fixture(scope="session")
+def train(encoder, gallery_dir):
+    """The gallery's train photos, aligned recipe."""
+    from facedemo.gallery import encode_folder
+
+    return encode_folder(gallery_dir / "train", encoder, "aligned")
+
+
+@pytest.fixture(scope="session")
+def val(encoder, gallery_dir):
+    """The gallery's val photos, aligned recipe."""
+    from facedemo.gallery import encode_folder
+
+    return encode_folder(gallery_dir / "val", encoder, "aligned")
+
+
+@pytest.fixture(scope="session")
+def photo(gallery_dir):
+    """``photo(split, person, index)`` → path of a gallery photo (sorted order)."""
+
+    def pick(split: str, person: str, index: int = 0) -> Path:
+        return sorted((gallery_dir / split / person).glob("*.jpg"))[index]
+
+    return pick

@@ -1,0 +1,140 @@
+"""Process-wide caches and per-session state shared by every page.
+
+- The FaceNet encoder is loaded once per process (``st.cache_resource``) and shared by all sessions.
+- Encodings of uploads are cached by the bytes' content (``st.cache_data``): moving a slider
+  never recomputes one.
+- Threshold, recipe, comparison and presentation mode live in ``st.session_state`` and in the
+  URL (``st.query_params``), so a bookmark brings a demo step back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from facedemo import assets
+from facedemo.database import FaceDatabase
+from facedemo.encoder import FaceEncoder
+from facedemo.faces import Face
+from facedemo.gallery import LabelledEncodings, encode_folder
+from facedemo.recipes import DEFAULT_COMPARISON, DEFAULT_RECIPE, RECIPES, default_threshold
+
+THRESHOLD_RANGE = (0.0, 2.0)
+
+
+@st.cache_resource(show_spinner="Loading FaceNet and the face detector (once, a few seconds) ...")
+def encoder() -> FaceEncoder:
+    """The one FaceEncoder of this process, shared by every session (thread-safe)."""
+    assets.setup(progress=lambda message: None)
+    return FaceEncoder.load()
+
+
+@dataclass(frozen=True)
+class UploadEncoding:
+    """What the pages need of an encoded photo (plain, picklable data for ``st.cache_data``)."""
+
+    vector: np.ndarray
+    crop: np.ndarray
+    rgb: np.ndarray
+    face: Face | None
+    faces: tuple[Face, ...]
+    note: str | None
+    sha256: str
+
+
+@st.cache_data(show_spinner="Finding the face and encoding it ...", max_entries=256)
+def encode_bytes(data: bytes, recipe: str) -> UploadEncoding:
+    """Encode a photo's bytes, cached by content and recipe. Raises the project's errors."""
+    encoding = encoder().encode(data, recipe)
+    prepared = encoding.prepared
+    return UploadEncoding(
+        encoding.vector, prepared.crop, prepared.rgb, prepared.face, tuple(prepared.faces),
+        prepared.note, encoding.sha256,
+    )
+
+
+@st.cache_resource(show_spinner=False)
+def gallery(split: str = "train", recipe: str = DEFAULT_RECIPE) -> LabelledEncodings:
+    """The bundled gallery's ``split`` encoded with ``recipe`` (disk-cached after the first time)."""
+    folder = assets.gallery_dir() / split
+    bar = st.progress(0.0, text=f"Encoding the {split} photos of the gallery (first time only) ...")
+
+    def report(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"Encoding gallery photo {done} of {total} ...")
+
+    try:
+        return encode_folder(folder, encoder(), recipe, on_progress=report)
+    finally:
+        bar.empty()
+
+
+def _query_float(name: str, default: float) -> float:
+    try:
+        value = float(st.query_params.get(name, default))
+    except ValueError:
+        return default
+    return min(max(value, THRESHOLD_RANGE[0]), THRESHOLD_RANGE[1])
+
+
+def init_session() -> None:
+    """Set the shared settings once per session, from the URL where it has them."""
+    ss = st.session_state
+    if "recipe" not in ss:
+        recipe = st.query_params.get("recipe", DEFAULT_RECIPE)
+        ss.recipe = recipe if recipe in RECIPES else DEFAULT_RECIPE
+    if "comparison" not in ss:
+        ss.comparison = DEFAULT_COMPARISON
+    if "threshold" not in ss:
+        ss.threshold = round(_query_float("threshold", default_threshold(ss.recipe, "pair")), 2)
+    if "presentation" not in ss:
+        ss.presentation = st.query_params.get("present", "0") == "1"
+
+
+def recipe() -> str:
+    return st.session_state.recipe
+
+
+def threshold() -> float:
+    return float(st.session_state.threshold)
+
+
+def database() -> FaceDatabase:
+    """This session's face database; starts as the gallery's train photos (the "office")."""
+    ss = st.session_state
+    if "database" not in ss or ss.database.recipe != recipe():
+        enrolled = gallery("train", recipe())
+        office = FaceDatabase(recipe())
+        for vector, label, path in zip(enrolled.vectors, enrolled.labels, enrolled.paths):
+            office.add(label, vector, source=path.name)
+        ss.database = office
+    return ss.database
+
+
+def _on_recipe_change() -> None:
+    st.session_state.threshold = round(default_threshold(st.session_state.recipe, "pair"), 2)
+
+
+def sidebar() -> None:
+    """The shared controls: recipe, threshold, presentation mode; mirrored into the URL."""
+    init_session()
+    with st.sidebar:
+        st.radio(
+            "Preprocessing recipe", list(RECIPES), key="recipe", on_change=_on_recipe_change,
+            format_func=lambda name: RECIPES[name].title, help="How a photo becomes the model's input.",
+        )
+        st.slider(
+            "Threshold on the L2 distance", *THRESHOLD_RANGE, step=0.01, key="threshold",
+            help="Two encodings are the same person when their distance is below this.",
+        )
+        st.caption(
+            f"Calibrated default for one photo vs one photo: {default_threshold(recipe(), 'pair'):.2f}; "
+            "the course notebook's: 0.70."
+        )
+        st.toggle("Presentation mode (large type)", key="presentation")
+    st.query_params["threshold"] = f"{threshold():.2f}"
+    st.query_params["recipe"] = recipe()
+    st.query_params["present"] = "1" if st.session_state.presentation else "0"
+    if st.session_state.presentation:
+        st.html("<style>html, body, [class*='st-'] { font-size: 1.25rem; } h1 { font-size: 3rem !important; }</style>")
