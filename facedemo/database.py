@@ -273,10 +273,16 @@ class FaceDatabase:
         return cls.from_bytes(data, name=f"'{path.name}'")
 
 
+def _is_photo(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
+
+
 def people_in_folder(folder: str | Path) -> dict[str, list[Path]]:
     """Group a folder's photos by person: sub-folder name, or the file name without its number.
 
     ``folder/alice/1.jpg`` → ``alice``; ``folder/alice.jpg`` or ``folder/alice_2.jpg`` → ``alice``.
+    A sub-folder holding only folders (a split such as ``train/``) is looked into:
+    ``folder/train/alice/1.jpg`` → ``alice`` too.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -284,10 +290,13 @@ def people_in_folder(folder: str | Path) -> dict[str, list[Path]]:
     groups: dict[str, list[Path]] = {}
     for path in sorted(folder.iterdir()):
         if path.is_dir():
-            photos = [p for p in sorted(path.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES]
+            photos = [p for p in sorted(path.iterdir()) if _is_photo(p)]
             if photos:
                 groups.setdefault(path.name, []).extend(photos)
-        elif path.suffix.lower() in IMAGE_SUFFIXES:
+            elif any(p.is_dir() for p in path.iterdir()):
+                for name, nested in people_in_folder(path).items():
+                    groups.setdefault(name, []).extend(nested)
+        elif _is_photo(path):
             stem = path.stem.rstrip("0123456789").rstrip("_- ") or path.stem
             groups.setdefault(stem, []).append(path)
     if not groups:

@@ -7,6 +7,7 @@ app and the notebook-style functions pass around as "the model".
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ import numpy as np
 from facedemo.errors import FacedemoError
 from facedemo.faces import Face, FaceDetector, course_input, crop_face, largest_first_note, require_face, standardise
 from facedemo.images import ImageSource, read_image
-from facedemo.model import INPUT_SIZE, Embedder, load_model
+from facedemo.model import EMBEDDING_SIZE, INPUT_SIZE, Embedder, load_model
 from facedemo.recipes import DEFAULT_RECIPE, get_recipe
 
 Progress = Callable[[int, int], None]
@@ -76,14 +77,27 @@ def _bytes_and_label(source: ImageSource) -> tuple[bytes, str]:
 class FaceEncoder:
     """Detector + embedder; thread-safe, so one instance serves every app session."""
 
-    def __init__(self, embedder: Embedder, detector: FaceDetector | None = None) -> None:
-        self.embedder = embedder
+    def __init__(self, embedder: Embedder | Callable[[], Embedder], detector: FaceDetector | None = None) -> None:
+        self._embedder = embedder
         self.detector = detector or FaceDetector()
+        self._lock = threading.Lock()
 
     @classmethod
-    def load(cls) -> "FaceEncoder":
-        """Load FaceNet (and, lazily, MTCNN). Heavy: call once per process."""
-        return cls(load_model())
+    def load(cls, *, lazy: bool = False) -> "FaceEncoder":
+        """Load FaceNet (and, on first use, MTCNN). Heavy: call once per process.
+
+        With ``lazy`` the network loads on the first photo that reaches it, so a command whose
+        photos are all unreadable answers at once.
+        """
+        return cls(load_model if lazy else load_model())
+
+    @property
+    def embedder(self) -> Embedder:
+        """The FaceNet embedder (loaded now if it was deferred)."""
+        with self._lock:
+            if not isinstance(self._embedder, Embedder):
+                self._embedder = self._embedder()
+            return self._embedder
 
     def prepare(self, rgb: np.ndarray, recipe: str = DEFAULT_RECIPE, *, name: str = "the photo") -> Prepared:
         """Turn an RGB photo into the model's input by ``recipe`` (see :mod:`facedemo.recipes`).
@@ -103,13 +117,14 @@ class FaceEncoder:
     def embed_prepared(self, prepared: Sequence[Prepared]) -> np.ndarray:
         """Encode prepared photos in batches: ``(n, 128)`` unit vectors."""
         if not prepared:
-            return np.zeros((0, self.embedder.model.output_shape[-1]), dtype=np.float32)
+            return np.zeros((0, EMBEDDING_SIZE), dtype=np.float32)
         return self.embedder.embed(np.stack([p.model_input for p in prepared]))
 
     def encode(self, source: ImageSource, recipe: str = DEFAULT_RECIPE) -> Encoding:
         """Encode one photo (path or bytes); raises the project's errors for bad input."""
         data, label = _bytes_and_label(source)
-        prepared = self.prepare(read_image(data), recipe, name=_display_name(label))
+        name = _display_name(label)
+        prepared = self.prepare(read_image(data, name=name), recipe, name=name)
         vector = self.embed_prepared([prepared])[0]
         return Encoding(vector, recipe, content_hash(data), label, prepared)
 
@@ -127,10 +142,11 @@ class FaceEncoder:
         ready: list[tuple[bytes, str, Prepared]] = []
         failures: list[Failure] = []
         for index, source in enumerate(sources):
-            label = "the uploaded file"
+            label = "the uploaded file" if isinstance(source, (bytes, bytearray, memoryview)) else str(source)
             try:
                 data, label = _bytes_and_label(source)
-                ready.append((data, label, self.prepare(read_image(data), recipe, name=_display_name(label))))
+                name = _display_name(label)
+                ready.append((data, label, self.prepare(read_image(data, name=name), recipe, name=name)))
             except FacedemoError as error:
                 failures.append(Failure(label, str(error)))
             if on_progress:

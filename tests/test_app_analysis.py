@@ -1,0 +1,218 @@
+"""The analysis pages (matrix, threshold, triplet, why, map) and a smoke test of every page, with AppTest.
+
+Widgets are found by key and the assertions read what a user sees (titles, captions, metrics,
+tables, messages). The model loads once per test process (``st.cache_resource``); the gallery's
+encodings come from the disk cache in ``.cache/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "streamlit_app.py")
+
+PAGE_TITLES = {
+    "pages/verify.py": "Verify",
+    "pages/recognise.py": "Recognise",
+    "pages/people.py": "People",
+    "pages/matrix.py": "Distance matrix",
+    "pages/threshold.py": "Threshold explorer",
+    "pages/triplet.py": "Triplet-loss playground",
+    "pages/why.py": "Why learn an encoding",
+    "pages/embedding_map.py": "Embedding map",
+}
+
+
+@pytest.fixture(autouse=True)
+def navigation_only(monkeypatch):
+    """Run the router on every AppTest run, as the server does once ``st.navigation`` was called.
+
+    AppTest resets ``PagesManager.uses_pages_directory`` before each run; with a folder named
+    ``pages/`` next to the router, Streamlit then runs a switched-to page on its own (its legacy
+    multipage mode), without the router and the sidebar.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def open_page(path: str, **query: str):
+    """A fresh session on ``path`` (after one run of the router, as ``switch_page`` requires)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update(query)
+    at.run()
+    at.switch_page(path).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def rerun(at):
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at, label: str) -> str:
+    values = [m.value for m in at.metric if m.label == label]
+    assert values, f"no metric {label!r}; seen {[m.label for m in at.metric]}"
+    return values[0]
+
+
+def percent(text: str) -> float:
+    return float(text.rstrip("%"))
+
+
+def table_with(at, column: str):
+    """The displayed table that has ``column`` (``st.dataframe`` exposes no key to AppTest)."""
+    for frame in at.dataframe:
+        value = frame.value
+        if column in value.columns:
+            return value
+    raise AssertionError(f"no table with a column {column!r}")
+
+
+def matrix_table(at):
+    """The distance matrix shown as numbers: the table whose rows and columns are the same photos."""
+    tables = [f.value for f in at.dataframe if list(f.value.index) == list(f.value.columns)]
+    assert len(tables) == 1
+    return tables[0]
+
+
+def captions(at) -> str:
+    return "\n".join(c.value for c in at.caption)
+
+
+# --- every page renders ------------------------------------------------------------------------
+@pytest.mark.parametrize("path", list(PAGE_TITLES))
+def test_every_page_renders_its_title_without_an_error(path, gallery_dir):
+    at = open_page(path)
+    titles = [t.value for t in at.title]
+    assert any(PAGE_TITLES[path].lower() in title.lower() for title in titles), titles
+    assert not [e.value for e in at.error]
+
+
+# --- distance matrix ---------------------------------------------------------------------------
+def test_matrix_is_n_by_n_for_the_chosen_photos(gallery_dir):
+    at = open_page("pages/matrix.py")
+    chosen = at.multiselect(key="matrix_photos").value
+    assert len(chosen) == 10  # default: two photos of each of five people
+    assert "10 × 10 distances" in captions(at)
+    assert matrix_table(at).shape == (10, 10)
+
+    at.multiselect(key="matrix_photos").set_value(["train/madonna/1", "train/madonna/2", "val/elton_john/1"])
+    rerun(at)
+    assert "3 × 3 distances" in captions(at)
+    table = matrix_table(at)
+    assert table.shape == (3, 3)
+    assert list(table.columns) == ["Madonna · train 1", "Madonna · train 2", "Elton John · val 1"]
+    assert (table.to_numpy().diagonal() == 0).all()
+    # the pair picker offers the 3 pairs and shows the first one side by side
+    assert len(at.selectbox(key="matrix_pair").options) == 3
+    assert float(metric(at, "Distance")) == pytest.approx(table.iloc[0, 1], abs=1e-3)
+
+
+def test_matrix_restores_photos_from_the_url_and_marks_wrong_decisions(gallery_dir):
+    at = open_page("pages/matrix.py", photos="train/madonna/1,val/elton_john/3,nobody/x/1")
+    assert at.multiselect(key="matrix_photos").value == ["train/madonna/1", "val/elton_john/3"]
+    assert "2 × 2 distances" in captions(at)
+    assert "1 of 1 pairs decided as the names say" in captions(at)
+    # a threshold of 2 accepts everyone: the pair of two different people becomes a false accept
+    at.slider(key="threshold").set_value(2.0)
+    rerun(at)
+    assert "**1 wrong**" in captions(at)
+    assert any("false accept" in e.value for e in at.error)
+
+
+# --- threshold explorer ------------------------------------------------------------------------
+def test_raising_the_threshold_raises_tar_and_far(gallery_dir):
+    at = open_page("pages/threshold.py")
+    at.slider(key="threshold").set_value(0.9)
+    rerun(at)
+    low_tar, low_far = percent(metric(at, "TAR (true accept rate)")), percent(metric(at, "FAR (false accept rate)"))
+    low_false_accepts = int(metric(at, "False accepts").replace(",", ""))
+    at.slider(key="threshold").set_value(1.3)
+    rerun(at)
+    high_tar, high_far = percent(metric(at, "TAR (true accept rate)")), percent(metric(at, "FAR (false accept rate)"))
+    assert high_tar > low_tar
+    assert high_far > low_far
+    assert int(metric(at, "False accepts").replace(",", "")) > low_false_accepts
+    assert float(metric(at, "AUC")) > 0.98  # aligned recipe on the gallery
+    # the multiple-comparison lesson: the pair threshold lets some "nearest" impostor checks in
+    people = table_with(at, "compared with")
+    nearest = people[people["compared with"].str.contains("nearest")].iloc[0]
+    assert nearest["let in at the pair threshold 1.18"] > 0
+    assert nearest["let in at its own threshold"] == 0
+
+
+def test_threshold_explorer_on_val_only(gallery_dir):
+    at = open_page("pages/threshold.py")
+    at.radio(key="threshold_set").set_value("val")
+    rerun(at)
+    assert "25 photos of 5 people" in captions(at)
+
+
+# --- triplet-loss playground -------------------------------------------------------------------
+def test_playground_default_shows_the_notebook_total(gallery_dir):
+    at = open_page("pages/triplet.py")
+    assert metric(at, "Total loss") == "527.2598"
+    assert any("527.2598" in s.value for s in at.success)
+    terms = table_with(at, "clipped")
+    assert terms.shape[0] == 3
+    assert terms["clipped"].sum() == pytest.approx(527.2598, abs=1e-2)
+
+    at.number_input(key="triplet_seed").set_value(2)
+    rerun(at)
+    assert metric(at, "Total loss") != "527.2598"
+
+
+def test_playground_chosen_photos_and_toy(gallery_dir):
+    at = open_page("pages/triplet.py", photos="train/madonna/1,val/madonna/1,train/mindy_kaling/1")
+    assert at.selectbox(key="triplet_positive").value == "val/madonna/1"
+    assert not at.warning
+    at.selectbox(key="triplet_negative").set_value("train/madonna/3")
+    rerun(at)
+    assert any("not a valid triplet" in w.value for w in at.warning)
+    # the toy: putting N on top of A makes the triplet hard and the loss ||A-P||^2 + alpha
+    at.slider(key="triplet_toy_nx").set_value(0.0)
+    at.slider(key="triplet_toy_ny").set_value(0.0)
+    rerun(at)
+    assert float(metric(at, "Toy loss")) == pytest.approx(0.6**2 + 0.2**2 + 0.2, abs=1e-3)
+    assert any("**hard**" in m.value for m in at.markdown)
+    counts = [int(metric(at, name).replace(",", "")) for name in ("Easy", "Semi-hard", "Hard")]
+    assert sum(counts) > 100_000 and counts[0] > counts[1]
+
+
+# --- why learn an encoding ---------------------------------------------------------------------
+def test_why_shows_both_distances_for_a_linked_pair(gallery_dir):
+    at = open_page("pages/why.py", photos="train/madonna/1,train/elton_john/1")
+    assert metric(at, "Truth") == "different people"
+    assert float(metric(at, "Pixel distance")) > 10
+    assert float(metric(at, "FaceNet distance")) > 1.0
+    examples = table_with(at, "pixel distance")
+    assert examples["same person"].any() and (~examples["same person"]).any()
+    enrolment = table_with(at, "compared").set_index("compared")
+    assert enrolment.loc["photo vs the person's mean encoding", "AUC"] >= enrolment.loc["one photo vs one photo", "AUC"]
+
+
+# --- embedding map -----------------------------------------------------------------------------
+def test_map_lists_the_nearest_neighbours_of_the_chosen_photo(gallery_dir):
+    at = open_page("pages/embedding_map.py", photos="val/madonna/2")
+    assert at.selectbox(key="map_point").value == "val/madonna/2"
+    table = table_with(at, "person")
+    assert len(table) == 5
+    assert table["person"].iloc[0] == "Madonna"
+    assert table["distance"].is_monotonic_increasing
+    at.slider(key="map_k").set_value(9)
+    rerun(at)
+    assert len(table_with(at, "person")) == 9

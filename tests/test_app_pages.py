@@ -1,0 +1,333 @@
+"""The Verify, Recognise and People pages, driven by widget key with Streamlit's AppTest.
+
+Every test asserts what a user sees (verdicts, tables, messages). The model loads once per test
+process (``st.cache_resource``); the gallery's encodings come from the disk cache in ``.cache/``.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "streamlit_app.py")
+
+SAME = "Same person — the door opens"
+DIFFERENT = "Different people — the door stays shut"
+
+
+@pytest.fixture(autouse=True)
+def navigation_only(monkeypatch):
+    """Run the router on every AppTest run, as the server does once ``st.navigation`` was called.
+
+    AppTest resets ``PagesManager.uses_pages_directory`` before each run; with a ``pages/`` folder
+    next to the router it then runs a switched-to page on its own, without the router and its
+    sidebar (the session's recipe and threshold then vanish).
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def app(gallery_dir):
+    """A fresh session of the app on its default page (Verify)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def page(at, path: str):
+    at.switch_page(path).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(elements) -> list[str]:
+    return [element.value for element in elements]
+
+
+def seen(at, text: str) -> bool:
+    """Whether ``text`` is part of any alert, markdown or caption on the page."""
+    return any(text in value for kind in ("success", "error", "warning", "info", "markdown", "caption")
+               for value in texts(getattr(at, kind)))
+
+
+def jpeg_bytes(path: Path) -> bytes:
+    return path.read_bytes()
+
+
+def blank_png() -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((200, 200, 3), 180, np.uint8)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+# --- every page of this set renders ----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [("pages/verify.py", "Verify (1:1)"), ("pages/recognise.py", "Recognise (1:K)"), ("pages/people.py", "People")],
+)
+def test_page_shows_its_title(app, path, title):
+    page(app, path)
+    assert any(title in value for value in texts(app.title))
+
+
+# --- Verify -----------------------------------------------------------------------------------
+def test_verify_two_photos_of_one_person_open_the_door(app):
+    app.selectbox(key="a").set_value("val/madonna/1")
+    app.selectbox(key="b").set_value("train/madonna/2").run()
+    assert any(SAME in v for v in texts(app.success))
+    assert not app.error
+    assert seen(app, "below the threshold **1.18**")
+
+
+def test_verify_two_people_keep_the_door_shut_and_say_why(app):
+    app.selectbox(key="a").set_value("val/madonna/1")
+    app.selectbox(key="b").set_value("train/elton_john/1").run()
+    assert any(DIFFERENT in v for v in texts(app.error))
+    assert not app.success
+    assert app.expander[0].label == "Why did it say no?"
+    assert seen(app, "the door opens only when it is *below* the threshold **1.18**")
+
+
+def test_verify_a_tiny_threshold_flips_the_verdict_without_encoding_again(app):
+    from ui import state
+
+    app.selectbox(key="a").set_value("val/jerry_seinfeld/1")
+    app.selectbox(key="b").set_value("train/jerry_seinfeld/1").run()
+    assert any(SAME in v for v in texts(app.success))
+
+    encoder = state.encoder()
+    calls = []
+    original = encoder.encode
+    encoder.encode = lambda *a, **k: calls.append(a) or original(*a, **k)
+    try:
+        app.slider(key="threshold").set_value(0.1).run()
+        assert any(DIFFERENT in v for v in texts(app.error))
+        assert seen(app, "threshold **0.10**")
+        assert calls == [], "moving the threshold must not encode a photo again"
+        app.selectbox(key="b").set_value("train/jerry_seinfeld/7").run()
+        assert len(calls) == 1, "a new photo is encoded once (and the counter does see encodings)"
+    finally:
+        del encoder.encode
+    assert app.query_params["threshold"] == "0.10"
+
+
+def test_verify_a_photo_against_a_claimed_name(app):
+    app.radio(key="verify_with").set_value("name").run()
+    app.selectbox(key="a").set_value("val/elton_john/2")
+    app.selectbox(key="claim").set_value("elton_john").run()
+    assert any("It's elton_john, welcome in!" in v for v in texts(app.success))
+    assert seen(app, "the **mean** of the person's enrolled encodings")
+    assert seen(app, "**1.17**")  # the threshold calibrated for photo vs mean, not the sidebar's 1.18
+
+    app.selectbox(key="claim").set_value("madonna").run()
+    assert any("It's not madonna, please go away" in v for v in texts(app.error))
+
+
+def test_verify_claim_uses_the_sidebar_threshold_when_asked(app):
+    app.radio(key="verify_with").set_value("name").run()
+    app.selectbox(key="a").set_value("val/elton_john/2")
+    app.selectbox(key="claim").set_value("elton_john")
+    app.slider(key="threshold").set_value(0.2)
+    app.run()
+    assert any("welcome in" in v for v in texts(app.success))  # calibrated 1.17 still rules
+    app.toggle(key="verify_use_sidebar").set_value(True).run()
+    assert any("It's not elton_john, please go away" in v for v in texts(app.error))
+
+
+def test_verify_deep_link_restores_the_photos_and_the_threshold(gallery_dir):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update({"a": "val/ben_afflek/2", "b": "train/ben_afflek/3", "threshold": "0.30"})
+    at.run()
+    assert at.selectbox(key="a").value == "val/ben_afflek/2"
+    assert at.selectbox(key="b").value == "train/ben_afflek/3"
+    assert at.slider(key="threshold").value == pytest.approx(0.30)
+    assert any(DIFFERENT in v for v in texts(at.error))
+
+
+def test_verify_deep_link_with_a_claim_opens_the_id_card_mode(gallery_dir):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update({"a": "val/mindy_kaling/1", "claim": "mindy_kaling"})
+    at.run()
+    assert at.radio(key="verify_with").value == "name"
+    assert any("It's mindy_kaling, welcome in!" in v for v in texts(at.success))
+
+
+def test_verify_uploaded_photos(app, photo):
+    app.radio(key="a_from").set_value("upload")
+    app.radio(key="b_from").set_value("upload").run()
+    app.file_uploader(key="a_upload").upload("me.jpg", jpeg_bytes(photo("val", "mindy_kaling", 2)), "image/jpeg")
+    app.file_uploader(key="b_upload").upload("also me.jpg", jpeg_bytes(photo("train", "mindy_kaling", 4)), "image/jpeg")
+    app.run()
+    assert any(SAME in v for v in texts(app.success))
+    captions = [caption for image in app.image for caption in image.captions]
+    assert "me.jpg" in captions and "also me.jpg" in captions
+
+
+def test_verify_webcam_photo(app, photo):
+    app.radio(key="a_from").set_value("webcam").run()
+    app.camera_input(key="a_camera").upload("webcam.jpg", jpeg_bytes(photo("val", "madonna", 3)), "image/jpeg")
+    app.selectbox(key="b").set_value("train/madonna/5")
+    app.run()
+    assert any(SAME in v for v in texts(app.success))
+
+
+def test_verify_photo_without_a_face_or_not_an_image_says_so(app):
+    app.radio(key="a_from").set_value("upload").run()
+    app.file_uploader(key="a_upload").upload("wall.png", blank_png(), "image/png").run()
+    assert any("no face found" in v for v in texts(app.warning))
+    assert not app.success and not app.exception
+
+    app.file_uploader(key="a_upload").clear().upload("notes.txt", b"hello, not a photo", "text/plain").run()
+    assert any("is not an image" in v for v in texts(app.error))
+    assert not app.exception
+
+
+def test_verify_group_photo_says_which_face_is_used(app, photo):
+    left = Image.open(photo("val", "madonna", 1)).convert("RGB").resize((300, 360))
+    right = Image.open(photo("val", "elton_john", 1)).convert("RGB").resize((220, 264))
+    group = Image.new("RGB", (560, 380), (255, 255, 255))
+    group.paste(left, (0, 10))
+    group.paste(right, (330, 60))
+    buffer = io.BytesIO()
+    group.save(buffer, format="JPEG")
+    app.radio(key="a_from").set_value("upload").run()
+    app.file_uploader(key="a_upload").upload("group.jpg", buffer.getvalue(), "image/jpeg").run()
+    assert any("faces found in the photo; using the largest one" in v for v in texts(app.info))
+    assert any(SAME in v for v in texts(app.success))  # the largest face is madonna, as photo B
+
+
+# --- Recognise --------------------------------------------------------------------------------
+@pytest.mark.parametrize("person", ["ben_afflek", "elton_john", "jerry_seinfeld", "madonna", "mindy_kaling"])
+def test_recognise_ranks_the_person_first(app, person):
+    page(app, "pages/recognise.py")
+    app.selectbox(key="q").set_value(f"val/{person}/1").run()
+    table = app.dataframe[0].value
+    assert table["person"].iloc[0] == person
+    assert list(table["distance"]) == sorted(table["distance"])
+    assert any(f"It's {person}, the distance is" in v for v in texts(app.success))
+
+
+def test_recognise_someone_removed_is_not_in_the_database(app):
+    page(app, "pages/people.py")
+    app.selectbox(key="people_person").set_value("madonna").run()
+    app.button(key="people_remove_person").click().run()
+    assert any("Removed madonna" in v for v in texts(app.success))
+    page(app, "pages/recognise.py")
+    app.selectbox(key="q").set_value("val/madonna/1").run()
+    assert any("Not in the database." in v for v in texts(app.error))
+    assert "madonna" not in list(app.dataframe[0].value["person"])
+
+
+# --- People -----------------------------------------------------------------------------------
+def test_people_starts_with_the_office_and_says_photos_stay_private(app):
+    page(app, "pages/people.py")
+    assert app.metric[0].value == "5"
+    assert list(app.dataframe[0].value["name"]) == ["ben_afflek", "elton_john", "jerry_seinfeld", "madonna", "mindy_kaling"]
+    assert seen(app, "not written to disk")
+    assert seen(app, "not the photos")
+
+
+def test_people_enrol_from_the_gallery_with_an_emoji_name_then_recognise(app):
+    page(app, "pages/people.py")
+    app.text_input(key="people_new_name").input("🦄 Unicorn")
+    app.multiselect(key="people_new_gallery").set_value(["val/madonna/2", "val/madonna/3"]).run()
+    captions = [caption for image in app.image for caption in image.captions]
+    assert {"val/madonna/2", "val/madonna/3"} <= set(captions)  # the crops to be enrolled, shown first
+    app.button(key="people_enrol").click().run()
+    assert any("Enrolled 🦄 Unicorn with 2 photos." in v for v in texts(app.success))
+    assert "🦄 Unicorn" in list(app.dataframe[0].value["name"])
+    assert app.metric[0].value == "6"
+    assert app.text_input(key="people_new_name").value == ""  # the form is ready for the next person
+
+    app.run()  # a rerun keeps what was enrolled
+    assert "🦄 Unicorn" in list(app.dataframe[0].value["name"])
+    page(app, "pages/recognise.py")
+    app.selectbox(key="q").set_value("val/madonna/4").run()
+    assert set(app.dataframe[0].value["person"].iloc[:2]) == {"madonna", "🦄 Unicorn"}
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("", "a name cannot be empty"), ("   ", "a name cannot be empty"),
+     ("../etc/passwd", "looks like a file path"), ("ali\x07ce", "contains control characters")],
+)
+def test_people_refuses_an_invalid_name(app, name, message):
+    page(app, "pages/people.py")
+    app.text_input(key="people_new_name").input(name)
+    app.multiselect(key="people_new_gallery").set_value(["val/madonna/2"]).run()
+    app.button(key="people_enrol").click().run()
+    assert any(message in v for v in texts(app.error))
+    assert app.metric[0].value == "5"
+
+
+def test_people_needs_a_photo_to_enrol(app):
+    page(app, "pages/people.py")
+    app.text_input(key="people_new_name").input("Ada").run()
+    app.button(key="people_enrol").click().run()
+    assert any("choose at least one photo" in v for v in texts(app.error))
+
+
+def test_people_enrol_uploads_and_skip_a_photo_without_a_face(app, photo):
+    page(app, "pages/people.py")
+    app.text_input(key="people_new_name").input("Mindy K.")
+    uploader = app.file_uploader(key="people_new_photos_0")
+    uploader.upload("one.jpg", jpeg_bytes(photo("val", "mindy_kaling", 1)), "image/jpeg")
+    uploader.upload("wall.png", blank_png(), "image/png")
+    app.run()
+    assert any("no face found" in v for v in texts(app.warning))  # the preview says it before enrolling
+    app.button(key="people_enrol").click().run()
+    assert any("Enrolled Mindy K. with 1 photo." in v for v in texts(app.success))
+    assert any("Skipped wall.png" in v for v in texts(app.warning))
+    assert app.file_uploader(key="people_new_photos_1").value == []  # the uploader is emptied
+
+
+def test_people_remove_one_photo(app):
+    page(app, "pages/people.py")
+    app.selectbox(key="people_person").set_value("elton_john").run()
+    assert seen(app, "17 enrolled encoding(s)")
+    app.button(key="people_remove_photo_0").click().run()
+    assert seen(app, "16 enrolled encoding(s)")
+    assert any("Removed photo 1 of elton_john" in v for v in texts(app.success))
+
+
+def test_people_download_and_load_back(app):
+    page(app, "pages/people.py")
+    app.selectbox(key="people_person").set_value("madonna").run()
+    app.button(key="people_remove_person").click().run()
+    saved = app.session_state["database"].to_bytes()
+    app.button(key="people_reset").click().run()
+    assert "madonna" in list(app.dataframe[0].value["name"])
+
+    app.file_uploader(key="people_load").upload("office.npz", saved, "application/octet-stream").run()
+    app.button(key="people_load_button").click().run()
+    assert any("Loaded office.npz: 4 people, 74 photos." in v for v in texts(app.success))
+    assert "madonna" not in list(app.dataframe[0].value["name"])
+
+
+def test_people_a_damaged_database_file_is_refused_clearly(app):
+    page(app, "pages/people.py")
+    app.file_uploader(key="people_load").upload("broken.npz", b"PK\x03\x04 not really a zip", "application/octet-stream").run()
+    app.button(key="people_load_button").click().run()
+    assert any("'broken.npz' is not a facedemo database, or it is damaged" in v for v in texts(app.error))
+    assert app.metric[0].value == "5"
+    assert not app.exception

@@ -1,0 +1,106 @@
+"""The whole pipeline on the bundled gallery: recognition, verification, metrics, calibration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from facedemo import metrics
+from facedemo.calibration import calibrate, person_distances
+from facedemo.database import FaceDatabase
+from facedemo.gallery import encode_folder
+from facedemo.notebook import verify, who_is_it
+from facedemo.recipes import RECIPES
+
+PEOPLE = ["ben_afflek", "elton_john", "jerry_seinfeld", "madonna", "mindy_kaling"]
+
+
+@pytest.fixture(scope="module")
+def office(train) -> FaceDatabase:
+    database = FaceDatabase("aligned")
+    for vector, label in zip(train.vectors, train.labels):
+        database.add(label, vector)
+    return database
+
+
+def test_every_gallery_photo_has_a_face(train, val):
+    assert (len(train), len(val)) == (93, 25)
+    assert not train.failures and not val.failures
+    assert sorted(set(train.labels)) == PEOPLE == sorted(set(val.labels))
+
+
+def test_who_is_it_recognises_every_val_photo(val, office, encoder, capsys):
+    for path, label in zip(val.paths, val.labels):
+        dist, identity = who_is_it(path, office, encoder)
+        assert identity == label, path.name
+        assert dist < office.threshold()
+        assert capsys.readouterr().out.strip() == f"it's {label}, the distance is {dist}"
+
+
+def test_verify_opens_only_for_the_right_name(val, office):
+    for vector, label in zip(val.vectors, val.labels):
+        for name in PEOPLE:
+            dist, door_open = office.verify(vector, name)
+            assert door_open == (name == label), (label, name, dist)
+
+
+def test_verify_prints_the_notebooks_messages(val, office, encoder, capsys):
+    path = val.paths[val.labels.index("madonna")]
+    assert verify(path, "madonna", office, encoder)[1] is True
+    assert capsys.readouterr().out.strip() == "It's madonna, welcome in!"
+    assert verify(path, "elton_john", office, encoder)[1] is False
+    assert capsys.readouterr().out.strip() == "It's not elton_john, please go away"
+
+
+def test_stranger_is_not_in_the_database(val, encoder, capsys):
+    """With Madonna left out of the office, her photo is nobody's."""
+    without = FaceDatabase("aligned")
+    for vector, label in zip(val.vectors, val.labels):
+        if label != "madonna":
+            without.add(label, vector)
+    path = val.paths[val.labels.index("madonna")]
+    dist, _ = who_is_it(path, without, encoder)
+    assert dist > without.threshold()
+    assert capsys.readouterr().out.strip() == "Not in the database."
+
+
+def test_aligned_evaluation_on_the_whole_gallery(train, val):
+    result = metrics.evaluate(np.concatenate([train.vectors, val.vectors]), train.labels + val.labels)
+    print(f"aligned: AUC {result.auc:.4f}, EER {result.eer:.3f}, rank-1 {result.rank1:.3f}")
+    assert result.auc >= 0.995
+    assert result.rank1 == 1.0
+
+
+def test_course_recipe_scores_far_worse(encoder, gallery_dir, train, val):
+    course = encode_folder(gallery_dir / "train", encoder, "course")
+    course_val = encode_folder(gallery_dir / "val", encoder, "course")
+    course_auc = metrics.roc_auc(*_split(course, course_val))
+    aligned_auc = metrics.roc_auc(*_split(train, val))
+    print(f"course recipe AUC {course_auc:.4f} vs aligned {aligned_auc:.4f}")
+    assert 0.5 <= course_auc < 0.7 < 0.995 <= aligned_auc
+
+
+def _split(*parts):
+    vectors = np.concatenate([p.vectors for p in parts])
+    labels = sum((p.labels for p in parts), [])
+    pairs = metrics.pair_distances(vectors, labels)
+    return pairs.genuine, pairs.impostor
+
+
+def test_calibration_on_train_reproduces_the_recipe_thresholds(train):
+    found = calibrate(train.vectors, train.labels)
+    for comparison, calibration in found.items():
+        assert RECIPES["aligned"].threshold(comparison) == pytest.approx(calibration.threshold, abs=0.01)
+    assert found["mean"].accuracy == 1.0 and found["nearest"].accuracy == 1.0
+
+
+def test_multiple_comparisons_bring_impostors_closer(train, val):
+    """Against ~20 photos per person, the impostor's best photo beats a single-pair threshold."""
+    mean = person_distances(val.vectors, val.labels, train.vectors, train.labels, comparison="mean")
+    nearest = person_distances(val.vectors, val.labels, train.vectors, train.labels, comparison="nearest")
+    assert mean.genuine.max() < RECIPES["aligned"].threshold("mean") < mean.impostor.min()
+    assert nearest.genuine.max() < RECIPES["aligned"].threshold("nearest") < nearest.impostor.min()
+    assert nearest.impostor.min() < mean.impostor.min()
+    let_in = int((nearest.impostor < RECIPES["aligned"].threshold("pair")).sum())
+    print(f"pair threshold used against the nearest of each person's photos lets in {let_in} of {nearest.impostor.size}")
+    assert let_in > 0

@@ -1,0 +1,124 @@
+"""facedemo.projection: PCA against a numpy SVD oracle, shapes, degenerate cases, nearest neighbours."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from facedemo import projection
+
+
+def _oracle(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Components, projected points and variance ratios straight from numpy's SVD."""
+    centred = x - x.mean(axis=0)
+    _, s, vt = np.linalg.svd(centred, full_matrices=False)
+    return vt[:k], centred @ vt[:k].T, (s[:k] ** 2) / np.sum(s**2)
+
+
+@pytest.mark.parametrize(("n", "d"), [(40, 128), (200, 5), (7, 30)])
+def test_pca_matches_the_svd_oracle_up_to_sign(n, d):
+    rng = np.random.default_rng(n * d)
+    x = rng.normal(size=(n, d)) * np.linspace(3.0, 0.1, d)  # distinct variances: a unique answer
+    points, fitted = projection.pca_2d(x)
+    components, expected, ratio = _oracle(x, 2)
+    signs = np.sign(np.sum(fitted.components * components, axis=1))
+    assert np.all(np.abs(signs) == 1)
+    np.testing.assert_allclose(fitted.components, components * signs[:, None], atol=1e-10)
+    np.testing.assert_allclose(points, expected * signs, atol=1e-9)
+    np.testing.assert_allclose(fitted.explained_variance_ratio, ratio, rtol=1e-10)
+    np.testing.assert_allclose(fitted.explained_variance, points.var(axis=0, ddof=1), rtol=1e-10)
+
+
+def test_shapes_and_invariants():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 16))
+    points, fitted = projection.pca_2d(x)
+    assert points.shape == (30, 2)
+    assert fitted.mean.shape == (16,) and fitted.components.shape == (2, 16)
+    np.testing.assert_allclose(points.mean(axis=0), 0.0, atol=1e-12)  # centred
+    np.testing.assert_allclose(fitted.components @ fitted.components.T, np.eye(2), atol=1e-12)  # orthonormal
+    assert fitted.explained_variance[0] >= fitted.explained_variance[1] >= 0
+    assert 0 < fitted.explained_variance_ratio.sum() <= 1
+    # each component's largest entry is positive, so the map does not flip between runs
+    assert np.all(fitted.components[np.arange(2), np.argmax(np.abs(fitted.components), axis=1)] > 0)
+    # shifting every encoding by the same vector does not move the map
+    shifted, _ = projection.pca_2d(x + 5.0)
+    np.testing.assert_allclose(shifted, points, atol=1e-9)
+    # new rows land on the same map: transforming the fitted rows gives the fitted points
+    np.testing.assert_allclose(fitted.transform(x[:3]), points[:3], atol=1e-12)
+
+
+def test_data_on_a_plane_is_mapped_without_distortion():
+    rng = np.random.default_rng(1)
+    basis, _ = np.linalg.qr(rng.normal(size=(128, 2)))  # an orthonormal plane in 128-D
+    flat = rng.normal(size=(50, 2)) * [4.0, 1.0]
+    x = flat @ basis.T + rng.normal(size=128)
+    points, fitted = projection.pca_2d(x)
+    assert fitted.explained_variance_ratio.sum() == pytest.approx(1.0)
+    original = np.linalg.norm(x[:, None] - x[None], axis=-1)
+    mapped = np.linalg.norm(points[:, None] - points[None], axis=-1)
+    np.testing.assert_allclose(mapped, original, atol=1e-9)
+
+
+def test_degenerate_inputs_are_decided_on_purpose():
+    empty, fitted = projection.pca_2d(np.zeros((0, 4)))
+    assert empty.shape == (0, 2) and fitted.components.shape == (2, 4)
+    one, fitted = projection.pca_2d(np.ones((1, 4)))
+    np.testing.assert_array_equal(one, [[0.0, 0.0]])
+    assert np.all(fitted.explained_variance_ratio == 0)
+    line = np.outer(np.arange(5.0), [1.0, 2.0, 2.0])  # rank 1: the second coordinate is 0
+    points, fitted = projection.pca_2d(line)
+    np.testing.assert_allclose(points[:, 1], 0.0, atol=1e-12)
+    np.testing.assert_allclose(np.abs(points[:, 0]), np.abs(np.arange(5.0) - 2.0) * 3.0)
+    np.testing.assert_array_equal(fitted.components[1], 0.0)
+    assert projection.fit_pca(np.eye(3), n_components=5).components.shape == (5, 3)
+
+
+@pytest.mark.parametrize("bad", [np.zeros(4), np.zeros((2, 2, 2)), np.array([[0.0, np.nan], [1.0, 2.0]])])
+def test_pca_rejects_malformed_input(bad):
+    with pytest.raises(ValueError, match="x"):
+        projection.pca_2d(bad)
+
+
+def test_transform_and_n_components_are_validated():
+    _, fitted = projection.pca_2d(np.random.default_rng(2).normal(size=(5, 3)))
+    with pytest.raises(ValueError, match="3 columns"):
+        fitted.transform(np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="n_components"):
+        projection.fit_pca(np.zeros((3, 3)), n_components=0)
+
+
+def test_nearest_neighbours_by_hand():
+    vectors = np.array([[0.0, 0.0], [3.0, 4.0], [1.0, 0.0], [0.0, 2.0], [-1.0, 0.0]])
+    indices, distances = projection.nearest_neighbours(vectors, vectors[0], k=3, exclude=0)
+    np.testing.assert_array_equal(indices, [2, 4, 3])  # a tie at 1.0: the lower index first
+    np.testing.assert_allclose(distances, [1.0, 1.0, 2.0])
+    indices, distances = projection.nearest_neighbours(vectors, [3.0, 4.0], k=1)
+    np.testing.assert_array_equal(indices, [1])
+    assert distances[0] == 0.0
+    indices, _ = projection.nearest_neighbours(vectors, vectors[0], k=10, exclude=0)
+    assert sorted(indices) == [1, 2, 3, 4]  # fewer rows than k: every other row
+    indices, distances = projection.nearest_neighbours(np.zeros((0, 2)), [0.0, 0.0], k=3)
+    assert indices.shape == distances.shape == (0,)
+
+
+def test_nearest_neighbours_match_a_brute_force_oracle():
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(60, 128))
+    for query_row in (0, 17, 59):
+        indices, distances = projection.nearest_neighbours(vectors, vectors[query_row], k=7, exclude=query_row)
+        brute = sorted((float(np.linalg.norm(v - vectors[query_row])), row)
+                       for row, v in enumerate(vectors) if row != query_row)[:7]
+        np.testing.assert_array_equal(indices, [row for _, row in brute])
+        np.testing.assert_allclose(distances, [dist for dist, _ in brute], rtol=1e-9)
+        assert np.all(np.diff(distances) >= 0)
+
+
+@pytest.mark.parametrize(("query", "options", "message"), [
+    (np.zeros(3), {}, "query"),
+    (np.zeros(2), {"k": -1}, "k must"),
+    (np.zeros(2), {"exclude": 9}, "exclude"),
+])
+def test_nearest_neighbours_validate_their_arguments(query, options, message):
+    with pytest.raises(ValueError, match=message):
+        projection.nearest_neighbours(np.zeros((4, 2)), query, **options)

@@ -1,0 +1,323 @@
+"""Widgets shared by the pages: photo inputs, faces drawn on photos, crops, distance bars, verdicts.
+
+Only layout lives here; every decision (faces, distances, thresholds) comes from ``facedemo``.
+
+Gallery photos are named by a *reference* ``"split/person/n"`` (``n`` counts from 1 in the
+folder's sorted order), e.g. ``"val/madonna/1"``. The same string is the value of the gallery
+selectbox and of its URL query parameter, so a bookmark brings the photo back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+from PIL import Image, ImageDraw
+
+from facedemo import assets
+from facedemo.database import FaceDatabase, Photo, people_in_folder
+from facedemo.errors import FacedemoError
+from facedemo.faces import Face
+from facedemo.images import downscale
+from facedemo.recipes import DEFAULT_COMPARISON, get_recipe
+from ui import state
+from ui.messages import attempt
+
+GALLERY_SPLITS = ("train", "val")
+PHOTO_SOURCES = {"gallery": "🖼️ Gallery", "upload": "⬆️ Upload", "webcam": "📷 Webcam"}
+USED_FACE_COLOUR = (22, 163, 74)
+OTHER_FACE_COLOUR = (245, 158, 11)
+OPEN_COLOUR, SHUT_COLOUR = "#16a34a", "#dc2626"
+CROPS_KEY = "_enrolled_crops"
+
+
+# --- the gallery -------------------------------------------------------------------------------
+@st.cache_data(show_spinner=False)
+def gallery_refs(splits: Sequence[str] = GALLERY_SPLITS) -> list[str]:
+    """Every gallery photo as ``"split/person/n"`` (n from 1), in folder order."""
+    refs: list[str] = []
+    for split in splits:
+        for person, paths in people_in_folder(assets.gallery_dir() / split).items():
+            refs += [f"{split}/{person}/{number}" for number in range(1, len(paths) + 1)]
+    return refs
+
+
+def gallery_path(ref: str) -> Path:
+    """The file behind a gallery reference; :class:`FacedemoError` for an unknown one."""
+    try:
+        split, person, number = ref.split("/")
+        paths = people_in_folder(assets.gallery_dir() / split)[person]
+        index = int(number) - 1
+        if not 0 <= index < len(paths):
+            raise IndexError(index)
+        return paths[index]
+    except (ValueError, KeyError, IndexError, FacedemoError):
+        raise FacedemoError(f"there is no gallery photo '{ref}'; use split/person/number, e.g. val/madonna/1") from None
+
+
+def gallery_person(ref: str) -> str:
+    """The person's name in a gallery reference (``"val/madonna/1"`` → ``"madonna"``)."""
+    return ref.split("/")[1]
+
+
+# --- photo input -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PickedPhoto:
+    """A photo chosen by the user: its bytes, a caption, and its gallery reference (or None)."""
+
+    data: bytes
+    label: str
+    ref: str | None = None
+
+
+def picked_photo(
+    label: str,
+    key: str,
+    *,
+    default: str | None = None,
+    splits: Sequence[str] = GALLERY_SPLITS,
+    sources: Sequence[str] = tuple(PHOTO_SOURCES),
+) -> PickedPhoto | None:
+    """A photo from the gallery, an upload or the webcam; None until there is one.
+
+    Widget keys: ``{key}_from`` (radio: gallery / upload / webcam), ``{key}`` (gallery selectbox,
+    bound to the URL query parameter ``key``), ``{key}_upload`` (file uploader) and
+    ``{key}_camera`` (camera, only rendered when chosen, so the browser asks for the webcam only
+    then). Uploads stay in this browser session; nothing is written to disk.
+    """
+    choice = st.radio(
+        label, list(sources), key=f"{key}_from", horizontal=True, format_func=PHOTO_SOURCES.get,
+        persist_state="session",
+    )
+    if choice == "gallery":
+        refs = gallery_refs(tuple(splits))
+        index = refs.index(default) if default in refs else 0
+        ref = st.selectbox(
+            "Gallery photo (split/person/number)", refs, index=index, key=key, bind="query-params",
+            help="The bundled photos of five people: train/ are the office's employees, val/ are new photos.",
+        )
+        data = attempt(lambda: gallery_path(ref).read_bytes())
+        return PickedPhoto(data, ref, ref) if data is not None else None
+    if choice == "upload":
+        upload = st.file_uploader(
+            "Drop a photo here (JPEG, PNG, WebP, ...)", key=f"{key}_upload",
+            help="The photo stays in your browser session; it is not written to disk.",
+        )
+        return PickedPhoto(upload.getvalue(), upload.name) if upload is not None else None
+    shot = st.camera_input("Take a photo", key=f"{key}_camera")
+    return PickedPhoto(shot.getvalue(), "webcam photo") if shot is not None else None
+
+
+def photo_input(label: str, key: str, **options) -> bytes | None:
+    """Like :func:`picked_photo`, returning just the photo's bytes (or None)."""
+    picked = picked_photo(label, key, **options)
+    return picked.data if picked else None
+
+
+# --- faces and crops ---------------------------------------------------------------------------
+def draw_faces(rgb: np.ndarray, faces: Sequence[Face], *, used: int | None = 0, max_side: int | None = None) -> np.ndarray:
+    """The photo with a box around each face: the face used in green, the others in orange.
+
+    ``rgb`` is ``(h, w, 3)`` uint8; ``faces`` in the photo's pixels (as the detector gives them);
+    with ``max_side`` the photo is shrunk first so lines keep the same thickness on screen.
+    Returns a new ``(h', w', 3)`` uint8 array.
+    """
+    small, scale = downscale(rgb, max_side) if max_side else (rgb, 1.0)
+    image = Image.fromarray(np.ascontiguousarray(small))
+    draw = ImageDraw.Draw(image)
+    width = max(2, round(max(image.size) / 160))
+    for number, face in enumerate(faces):
+        x, y, w, h = (v * scale for v in face.box)
+        colour = USED_FACE_COLOUR if number == used else OTHER_FACE_COLOUR
+        draw.rectangle([x, y, x + w, y + h], outline=colour, width=width)
+        for px, py in face.landmarks.values():
+            r = width
+            draw.ellipse([px * scale - r, py * scale - r, px * scale + r, py * scale + r], fill=colour)
+        if len(faces) > 1:
+            draw.text((x + width, y + width), str(number + 1), fill=colour)
+    return np.asarray(image)
+
+
+def _fit_height(rgb: np.ndarray, height: int) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    size = (max(1, round(w * height / h)), height)
+    return np.asarray(Image.fromarray(rgb).resize(size, Image.BILINEAR))
+
+
+def display_height() -> int:
+    """Photo height on screen: larger in presentation mode."""
+    return 380 if st.session_state.get("presentation") else 280
+
+
+def show_photo(encoded: state.UploadEncoding, caption: str) -> None:
+    """A photo with its detected face boxes, and the note when there were several faces."""
+    if encoded.faces:
+        picture = draw_faces(encoded.rgb, encoded.faces, max_side=1024)
+    else:
+        picture = encoded.rgb
+    st.image(_fit_height(picture, display_height()), caption=caption)
+    if encoded.note:
+        st.info(f"{encoded.note} (green box).", icon="👥")
+    if encoded.face is None:
+        st.caption("Course recipe: the whole photo goes to the model, no face detection.")
+
+
+def show_crop(crop: np.ndarray, caption: str = "what the model sees (160×160)", *, width: int = 160) -> None:
+    """The 160×160 crop fed to the model."""
+    st.image(crop, caption=caption, width=width)
+
+
+def remember_crop(sha256: str, crop: np.ndarray) -> None:
+    """Keep an enrolled upload's crop in this session, to show it later (photos are not kept)."""
+    st.session_state.setdefault(CROPS_KEY, {})[sha256] = crop
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _gallery_crop(split: str, person: str, file_name: str, recipe: str) -> np.ndarray | None:
+    encoded = state.gallery(split, recipe)
+    target = assets.gallery_dir() / split / person / file_name
+    for index, path in enumerate(encoded.paths):
+        if path == target:
+            return encoded.crop(index)
+    return None
+
+
+def enrolled_crop(name: str, photo: Photo, recipe: str) -> np.ndarray | None:
+    """The crop of an enrolled photo: from this session's uploads, or from the gallery's train/."""
+    crops = st.session_state.get(CROPS_KEY, {})
+    if photo.sha256 and photo.sha256 in crops:
+        return crops[photo.sha256]
+    if photo.source and (assets.gallery_dir() / "train" / name / photo.source).is_file():
+        return _gallery_crop("train", name, photo.source, recipe)
+    return None
+
+
+def person_crop(database: FaceDatabase, name: str) -> np.ndarray | None:
+    """The first enrolled photo of ``name`` that can be shown, or None."""
+    for photo in database.people.get(name, []):
+        crop = enrolled_crop(name, photo, database.recipe)
+        if crop is not None:
+            return crop
+    return None
+
+
+# --- thresholds, distances, verdicts ----------------------------------------------------------
+def person_threshold(database: FaceDatabase, key: str) -> tuple[float, str]:
+    """The threshold and comparison for photo-vs-person, with a toggle for the sidebar's value.
+
+    By default the database's comparison (mean of a person's encodings) and the threshold
+    calibrated for it (:mod:`facedemo.recipes`). Returns ``(threshold, comparison)``.
+    """
+    comparison = st.session_state.get("comparison", DEFAULT_COMPARISON)
+    calibrated = database.threshold(comparison)
+    use_sidebar = st.toggle(
+        f"Use the sidebar threshold ({state.threshold():.2f}) instead", key=key, persist_state="session",
+        help="The sidebar's threshold is meant for one photo against one photo.",
+    )
+    recipe = get_recipe(database.recipe)
+    how = {
+        "mean": "the **mean** of the person's enrolled encodings",
+        "nearest": "the **nearest** of the person's enrolled encodings",
+        "pair": "one enrolled encoding",
+    }[comparison]
+    if use_sidebar:
+        st.caption(f"Comparing the photo with {how}, cut at the sidebar's threshold **{state.threshold():.2f}**.")
+        return state.threshold(), comparison
+    st.caption(
+        f"Comparing the photo with {how}, so the threshold is the one calibrated for that comparison: "
+        f"**{calibrated:.2f}** ({recipe.title.lower()}; {recipe.how_found}). The sidebar's threshold is for "
+        "one photo against one photo."
+    )
+    return calibrated, comparison
+
+
+def distance_bars(rows: Sequence[tuple[str, float]], threshold: float, *, height: int | None = None) -> alt.LayerChart:
+    """Horizontal bars of L2 distances against a threshold line (green: below, red: not below).
+
+    ``rows`` are ``(label, distance)``; the scale runs from 0 to at least 2 (the largest possible
+    distance between unit vectors).
+    """
+    frame = pd.DataFrame(
+        [{"who": label, "distance": distance, "verdict": "same" if distance < threshold else "different"}
+         for label, distance in rows]
+    )
+    top = max(2.0, float(frame["distance"].max()) * 1.05 if len(frame) else 2.0, threshold * 1.05)
+    scale = alt.Scale(domain=[0, top], nice=False)
+    order = list(frame["who"])
+    y = alt.Y("who:N", sort=order, title=None, axis=alt.Axis(labelFontSize=16, labelLimit=260))
+    bars = alt.Chart(frame).mark_bar(height=26, cornerRadiusEnd=4).encode(
+        x=alt.X("distance:Q", scale=scale, title="L2 distance between encodings (smaller = more alike)",
+                axis=alt.Axis(labelFontSize=14, titleFontSize=14)),
+        y=y,
+        color=alt.Color("verdict:N", scale=alt.Scale(domain=["same", "different"], range=[OPEN_COLOUR, SHUT_COLOUR]),
+                        legend=None),
+        tooltip=["who", alt.Tooltip("distance:Q", format=".3f")],
+    )
+    labels = alt.Chart(frame).mark_text(align="left", dx=6, fontSize=16, fontWeight="bold").encode(
+        x=alt.X("distance:Q", scale=scale), y=y, text=alt.Text("distance:Q", format=".2f"),
+    )
+    rule_data = pd.DataFrame({"threshold": [threshold], "text": [f"threshold {threshold:.2f}"]})
+    rule = alt.Chart(rule_data).mark_rule(color="#111827", strokeDash=[6, 4], size=3).encode(
+        x=alt.X("threshold:Q", scale=scale)
+    )
+    rule_text = alt.Chart(rule_data).mark_text(align="left", dx=6, dy=-6, fontSize=14, baseline="bottom").encode(
+        x=alt.X("threshold:Q", scale=scale), y=alt.value(0), text="text:N",
+    )
+    chart = alt.layer(bars, labels, rule, rule_text).properties(height=height or max(70, 44 * len(frame) + 20))
+    return chart.configure_view(strokeWidth=0)
+
+
+def explain_distance(distance: float, threshold: float, *, what: str = "the two photos") -> str:
+    """"Why did it say yes/no?" in words: the distance against the threshold and what would change it."""
+    if distance < threshold:
+        return (
+            f"The distance between {what} is **{distance:.2f}**, below the threshold **{threshold:.2f}** "
+            f"(by {threshold - distance:.2f}), so the encodings count as the same person. "
+            f"A threshold of {distance:.2f} or lower would have turned this pair away."
+        )
+    return (
+        f"The distance between {what} is **{distance:.2f}**; the door opens only when it is *below* the "
+        f"threshold **{threshold:.2f}**, and it is {distance - threshold:.2f} above it. "
+        f"A threshold above {distance:.2f} would let this pair in, but a looser threshold lets more strangers "
+        "in too. Same person and still a *no*? Look at the green box and the crop: a turned head, sunglasses, "
+        "strong shadows, a much older photo or the wrong face in a group photo all push the distance up."
+    )
+
+
+_DOOR_OPEN = """<svg width="{s}" height="{h}" viewBox="0 0 120 180" role="img" aria-label="door open">
+<rect x="10" y="10" width="100" height="165" fill="#fef3c7" stroke="#374151" stroke-width="5"/>
+<polygon points="10,10 48,24 48,162 10,175" fill="#92400e" stroke="#374151" stroke-width="3"/>
+<circle cx="40" cy="95" r="3.5" fill="#fbbf24"/>
+<text x="78" y="100" font-size="34" text-anchor="middle">🙂</text></svg>"""
+_DOOR_SHUT = """<svg width="{s}" height="{h}" viewBox="0 0 120 180" role="img" aria-label="door shut">
+<rect x="10" y="10" width="100" height="165" fill="#92400e" stroke="#374151" stroke-width="5"/>
+<rect x="24" y="26" width="72" height="56" fill="none" stroke="#78350f" stroke-width="3"/>
+<rect x="24" y="96" width="72" height="64" fill="none" stroke="#78350f" stroke-width="3"/>
+<circle cx="92" cy="95" r="5" fill="#fbbf24"/></svg>"""
+
+
+def verdict(door_open: bool, text: str) -> None:
+    """The verdict in large type beside a door, open or shut."""
+    height = 170 if st.session_state.get("presentation") else 130
+    door, words = st.columns([1, 5], vertical_alignment="center")
+    with door:
+        svg = (_DOOR_OPEN if door_open else _DOOR_SHUT).format(s=round(height * 2 / 3), h=height)
+        st.html(f"<div style='text-align:center'>{svg}</div>")
+    with words:
+        if door_open:
+            st.success(f"### {text}", icon="🔓")
+        else:
+            st.error(f"### {text}", icon="🔒")
+
+
+def encode_photo(picked: PickedPhoto | None, *, what: str = "") -> state.UploadEncoding | None:
+    """The photo's encoding with the session's recipe (cached by content), or None with a message."""
+    if picked is None:
+        return None
+    recipe = state.recipe()
+    return attempt(lambda: state.encode_bytes(picked.data, recipe), what=what)
