@@ -194,7 +194,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if len(result) < 2:
         raise FacedemoError(f"'{args.folder}' needs at least two usable photos to evaluate")
     evaluation = metrics.evaluate(result.vectors, result.labels)
-    data = {"folder": str(args.folder), "recipe": args.recipe,
+    naive_auc = _naive_auc(args.folder) if args.naive else None
+    data = {"folder": str(args.folder), "recipe": args.recipe, "naive_pixel_auc": _round(naive_auc) if args.naive else None,
             **{k: (_round(v) if isinstance(v, float) else v) for k, v in evaluation.as_dict().items()},
             "skipped": [{"image": f.source, "reason": f.reason} for f in result.failures]}
     rows = [
@@ -207,10 +208,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         ("rank-1 (leave-one-out)", f"{evaluation.rank1:.2%}"),
         ("skipped (no usable face)", str(len(result.failures))),
     ]
+    if args.naive:
+        rows.append(("naive pixel-distance AUC", f"{naive_auc:.4f}"))
     lines = [f"recipe {args.recipe} on {args.folder}"] + [f"  {k:<26} {v}" for k, v in rows]
     lines += [f"  skipped {f.source}: {f.reason}" for f in result.failures]
     _emit(args, data, lines)
     return 0
+
+
+def _naive_auc(folder: str) -> float:
+    from facedemo.database import labelled_photos
+    from facedemo.images import read_image
+    from facedemo.naive import pixel_auc
+
+    paths, labels = labelled_photos(folder)
+    return pixel_auc([read_image(p) for p in paths], labels)
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -280,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("evaluate", cmd_evaluate, "AUC, EER, TAR@FAR, best threshold and rank-1 over every pair of a labelled folder")
     sub.add_argument("folder")
     sub.add_argument("--no-cache", action="store_true", help="encode again even if cached")
+    sub.add_argument("--naive", action="store_true", help="also the naive pixel-distance baseline's AUC")
     with_recipe(sub)
 
     sub = command("calibrate", cmd_calibrate, "best-accuracy thresholds for pair / mean / nearest on a labelled folder")

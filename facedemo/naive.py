@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
-__all__ = ["pixel_vector", "pixel_distance", "pixel_distance_matrix"]
+__all__ = ["pixel_auc", "pixel_vector", "pixel_distance", "pixel_distance_matrix"]
 
 DEFAULT_SIZE = 160
 """Side of the square the photos are resized to, the size of the FaceNet input."""
@@ -99,3 +99,24 @@ def pixel_distance_matrix(images: Sequence[np.ndarray], *, size: int = DEFAULT_S
     for i in range(n - 1):  # one row at a time keeps memory at (n, size * size * 3)
         upper[i, i + 1:] = np.linalg.norm(vectors[i + 1:] - vectors[i], axis=1)
     return upper + upper.T
+
+
+def pixel_auc(images: Sequence[np.ndarray], labels: Sequence[str], *, size: int = DEFAULT_SIZE) -> float:
+    """ROC AUC of the pixel distance over every pair of a labelled set of photos.
+
+    Parameters
+    ----------
+    images : sequence of n RGB uint8 arrays (whole photos).
+    labels : n person names.
+
+    Returns
+    -------
+    float, the probability that a random same-person pair is closer than a random
+    different-person pair (0.5 = chance).
+    """
+    from facedemo import metrics
+
+    distances = pixel_distance_matrix(images, size=size)
+    i, j = np.triu_indices(len(images), k=1)
+    same = np.asarray(labels)[i] == np.asarray(labels)[j]
+    return metrics.roc_auc(distances[i, j][same], distances[i, j][~same])

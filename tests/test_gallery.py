@@ -104,3 +104,15 @@ def test_multiple_comparisons_bring_impostors_closer(train, val):
     let_in = int((nearest.impostor < RECIPES["aligned"].threshold("pair")).sum())
     print(f"pair threshold used against the nearest of each person's photos lets in {let_in} of {nearest.impostor.size}")
     assert let_in > 0
+
+
+def test_naive_pixel_distance_is_little_better_than_chance(gallery_dir, train, val):
+    from facedemo.database import labelled_photos
+    from facedemo.images import read_image
+    from facedemo.naive import pixel_auc
+
+    paths, labels = labelled_photos(gallery_dir)
+    naive_auc = pixel_auc([read_image(p) for p in paths], labels)
+    aligned_auc = metrics.roc_auc(*_split(train, val))
+    print(f"naive pixel AUC {naive_auc:.4f} vs aligned FaceNet {aligned_auc:.4f}")
+    assert 0.4 < naive_auc < 0.75 < aligned_auc
