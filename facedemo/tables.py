@@ -377,7 +377,8 @@ def histogram_frame(
 
 
 def roc_frame(far: ArrayLike, tar: ArrayLike, thresholds: ArrayLike) -> pd.DataFrame:
-    """The ROC curve's corners only (points inside a straight run are dropped; the curve is unchanged).
+    """The ROC curve's corners only (points inside a vertical or horizontal run are dropped; the curve,
+    and so its area, is unchanged).
 
     Returns
     -------
@@ -387,9 +388,10 @@ def roc_frame(far: ArrayLike, tar: ArrayLike, thresholds: ArrayLike) -> pd.DataF
     if far.size <= 2:
         return pd.DataFrame({"far": far, "tar": tar, "threshold": thr})
     dfar, dtar = np.diff(far), np.diff(tar)
-    direction = np.sign(dfar) * 2 + np.sign(dtar)  # same value along a straight horizontal/vertical/diagonal run
+    vertical, horizontal = dfar == 0, dtar == 0  # a tie gives a diagonal step: always kept
     keep = np.ones(far.size, dtype=bool)
-    keep[1:-1] = direction[1:] != direction[:-1]
+    # an inner point is dropped when it lies inside a vertical or a horizontal run (or repeats a point)
+    keep[1:-1] = ~((vertical[1:] & vertical[:-1]) | (horizontal[1:] & horizontal[:-1]))
     return pd.DataFrame({"far": far[keep], "tar": tar[keep], "threshold": thr[keep]})
 
 
@@ -424,6 +426,10 @@ def terms_frame(terms) -> pd.DataFrame:
     })
 
 
+HARD_CIRCLE = "‖A−P‖: hard inside"
+EASY_CIRCLE = "√(‖A−P‖² + α): easy outside"
+
+
 def toy_triplet_frames(
     anchor: Sequence[float], positive: Sequence[float], negative: Sequence[float], *, alpha: float, points: int = 120
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -442,9 +448,9 @@ def toy_triplet_frames(
     dots = pd.DataFrame({"role": ["A (anchor)", "P (positive)", "N (negative)"],
                          "x": [a[0], p[0], n[0]], "y": [a[1], p[1], n[1]]})
     pos = float(np.sum((a - p) ** 2))
-    radii = {"||A-P|| (hard inside)": np.sqrt(pos)}
+    radii = {HARD_CIRCLE: np.sqrt(pos)}
     if pos + alpha > 0:
-        radii["sqrt(||A-P||² + α) (easy outside)"] = np.sqrt(pos + alpha)
+        radii[EASY_CIRCLE] = np.sqrt(pos + alpha)
     angle = np.linspace(0.0, 2 * np.pi, points)
     circles = pd.concat([
         pd.DataFrame({"circle": name, "order": np.arange(points),

@@ -51,7 +51,7 @@ for upload in uploads or []:
         continue
     keys.append(key)
     names.append(f"Upload: {upload.name}")
-    people.append("(upload)")
+    people.append(charts.UPLOAD_PERSON)
     sources.append("upload")
     vectors.append(encoded.vector[None, :])
     images.append(tables.data_uri(encoded.crop))
@@ -66,22 +66,22 @@ if ss.get("map_point") not in keys:
     ss.map_point = linked[0] if linked else album.ids[0]
 
 k = st.slider("Neighbours to show", 1, 15, 5, key="map_k", bind="query-params")
-selection = alt.selection_point(name="point", fields=["key"], on="click", clear="dblclick")
+# The map's last click is in session state before the map is drawn: the chosen photo is known first.
+clicked = next((p.get("key") for p in ((ss.get("map_chart") or {}).get("selection", {}) or {}).get("point", []) or []
+                if p.get("key") in keys), None)
+if clicked and clicked != ss.get("_map_clicked"):
+    ss.map_point = clicked
+ss._map_clicked = clicked
 chosen_key = ss.map_point
 chosen = keys.index(chosen_key)
 neighbours, distances = projection.nearest_neighbours(all_vectors, all_vectors[chosen], k=k, exclude=chosen)
+selection = alt.selection_point(name="point", fields=["key"], on="click", clear=False)
 chart = charts.embedding_map(frame, selection=selection, lines=tables.neighbour_lines(all_points, chosen, neighbours),
                              chosen=chosen_key)
-event = st.altair_chart(chart, on_select="rerun", selection_mode="point", key="map_chart")
-clicked = next((p.get("key") for p in ((event or {}).get("selection", {}) or {}).get("point", []) or []
-                if p.get("key") in keys), None)
-if clicked and clicked != ss.get("_map_clicked") and clicked != chosen_key:
-    ss._map_clicked = clicked
-    ss.map_point = clicked
-    st.rerun()
-ss._map_clicked = clicked
+st.altair_chart(chart, on_select="rerun", selection_mode="point", key="map_chart")
 share = float(fitted.explained_variance_ratio.sum())
-st.caption(f"{len(album)} gallery photos{f' and {len(keys) - len(album)} uploads' if len(keys) > len(album) else ''}; "
+uploaded = len(keys) - len(album)
+st.caption(f"{len(album)} gallery photos{f' and {uploaded} upload' + ('s' if uploaded > 1 else '') if uploaded else ''}; "
            f"the two axes keep {share:.0%} of the encodings' variance, so the map is only a sketch of the real distances.")
 
 st.subheader("Nearest neighbours (in 128 dimensions)")
@@ -100,10 +100,10 @@ table = pd.DataFrame({
     "photo": [names[n] for n in neighbours],
     "person": [people[n] for n in neighbours],
     "distance": distances,
-    "same person": [people[n] == chosen_person and chosen_person != "(upload)" for n in neighbours],
+    "same person": [people[n] == chosen_person and chosen_person != charts.UPLOAD_PERSON for n in neighbours],
     f"match at {threshold:.2f}": distances < threshold,
 })
-st.dataframe(table, hide_index=True, row_height=72, key="map_neighbours", column_config={
+st.dataframe(table, hide_index=True, row_height=72, height="content", key="map_neighbours", column_config={
     "face": st.column_config.ImageColumn(width="small"),
     "distance": st.column_config.NumberColumn(format="%.3f"),
 })

@@ -45,7 +45,7 @@ ss.matrix_photos = [photo for photo in ss.matrix_photos if photo in album.ids]
 left, right = st.columns([3, 2])
 with left:
     chosen = st.multiselect(
-        "Gallery photos", album.ids, key="matrix_photos", format_func=album.name, max_selections=MAX_PHOTOS,
+        "Gallery photos", album.ids, key="matrix_photos", format_func=album.name, max_selections=MAX_PHOTOS, wrap=True,
         help="Photos from the bundled gallery (train and val). The default: two photos of each person.",
     )
 with right:
@@ -87,17 +87,13 @@ st.caption(
     + (f", **{wrong} wrong** (red frames)" if wrong else "")
 )
 
-selection = alt.selection_point(name="cell", fields=["row_key", "col_key"], on="click", clear="dblclick")
-event = st.altair_chart(
-    charts.distance_heatmap(frame, order=names, selection=selection, images=tables.pair_image_frame(images)),
-    on_select="rerun", selection_mode="cell", key="matrix_chart",
-)
-
-# The pair shown below: a click on the chart sets the picker; the picker also works on its own.
+# The pair shown below the matrix: a click on a cell sets the picker; the picker also works on its own.
+# The chart's last click is in session state before the chart is drawn, so the chosen pair is known
+# first and the matrix can outline it.
 pair_options = [f"{keys[i]}|{keys[j]}" for i in range(n) for j in range(i + 1, n)]
 index_of = {key: k for k, key in enumerate(keys)}
 clicked = None
-for point in ((event or {}).get("selection", {}) or {}).get("cell", []) or []:
+for point in ((ss.get("matrix_chart") or {}).get("selection", {}) or {}).get("cell", []) or []:
     a, b = point.get("row_key"), point.get("col_key")
     if a in index_of and b in index_of and a != b:
         i, j = sorted((index_of[a], index_of[b]))
@@ -109,6 +105,14 @@ if ss.get("matrix_pair") not in pair_options:
     wrong_pairs = pairs[pairs["wrong"]]
     first = wrong_pairs.iloc[0] if len(wrong_pairs) else pairs.iloc[0]
     ss.matrix_pair = f"{first['row_key']}|{first['col_key']}"
+
+shown = set(ss.matrix_pair.split("|"))
+frame["chosen"] = frame["row_key"].isin(shown) & frame["col_key"].isin(shown) & (frame["i"] != frame["j"])
+selection = alt.selection_point(name="cell", fields=["row_key", "col_key"], on="click", clear=False)
+st.altair_chart(
+    charts.distance_heatmap(frame, order=names, selection=selection, images=tables.pair_image_frame(images)),
+    on_select="rerun", selection_mode="cell", key="matrix_chart", width="content",
+)
 
 
 def _pair_name(option: str) -> str:
@@ -126,7 +130,7 @@ photo_a.image(crops[i], caption=names[i], width=220)
 photo_b.image(crops[j], caption=names[j], width=220)
 with verdict_col:
     st.metric("Distance", f"{cell['distance']:.3f}",
-              delta=f"{cell['distance'] - threshold:+.3f} vs threshold {threshold:.2f}", delta_color="off")
+              delta=f"{cell['distance'] - threshold:+.3f} vs threshold {threshold:.2f}", delta_color="off", delta_arrow="off")
     decision = "match" if cell["decision"] == "match" else "no match"
     sign = "<" if cell["decision"] == "match" else "≥"
     st.markdown(f"**{decision}**: {cell['distance']:.3f} {sign} {threshold:.2f}")

@@ -43,10 +43,11 @@ def mined(recipe: str, alpha: float, _album: tables.Album) -> tuple[dict[str, in
 st.title("Triplet-loss playground")
 st.markdown(
     "FaceNet learned its encoding from **triplets**: an anchor A, a positive P (same person) and a negative "
-    "N (someone else). The loss $\\max(\\lVert A-P\\rVert^2 - \\lVert A-N\\rVert^2 + \\alpha,\\ 0)$ is zero once "
-    "the negative is farther from the anchor than the positive by at least the margin α, and grows otherwise. "
-    "Summed over many triplets, it pulls each person's photos together and pushes other people away."
+    "N (someone else). Summed over many triplets, the loss below pulls each person's photos together and pushes "
+    "other people away. It is zero once the negative is farther from the anchor than the positive by at least the "
+    "margin α, and grows otherwise."
 )
+st.latex(r"\mathcal{L}(A, P, N) = \max\big(\lVert A-P\rVert^2 - \lVert A-N\rVert^2 + \alpha,\ 0\big)")
 
 alpha = st.slider("Margin α", 0.0, 1.0, 0.2, step=0.05, key="triplet_alpha", bind="query-params",
                   help="The notebook's margin is 0.2. All distances here are SQUARED L2 distances.")
@@ -55,7 +56,8 @@ recipe = state.recipe()
 album = attempt(lambda: state.album(recipe), what="The gallery could not be loaded: ")
 
 random_tab, photos_tab, toy_tab, mining_tab = st.tabs(
-    ["Random encodings (notebook)", "Your triplet of photos", "2-D toy", "Mining the gallery"])
+    ["Random encodings (notebook)", "Your triplet of photos", "2-D toy", "Mining the gallery"],
+    key="triplet_tab", bind="query-params")
 
 with random_tab:
     st.markdown("The notebook checks `triplet_loss` on three random triplets of 128-number encodings. "
@@ -91,7 +93,7 @@ with photos_tab:
         st.markdown("Pick an anchor, a positive (the same person) and a negative (someone else) from the gallery: "
                     "their real encodings give the loss.")
         roles = ["triplet_anchor", "triplet_positive", "triplet_negative"]
-        defaults = ["train/madonna/1", "val/madonna/1", "train/mindy_kaling/1"]
+        defaults = ["train/ben_afflek/1", "train/ben_afflek/3", "val/jerry_seinfeld/1"]  # semi-hard (aligned)
         ss = st.session_state
         linked = tables.parse_photo_ids(st.query_params.get("photos"), album.ids, limit=3)
         for key, default, fallback in zip(roles, linked if len(linked) == 3 else defaults, defaults):
@@ -135,7 +137,8 @@ with toy_tab:
     toy = triplet.triplet_terms(a, p, n, alpha=alpha)
     dots, circles = tables.toy_triplet_frames(a, p, n, alpha=alpha)
     with plot:
-        st.altair_chart(charts.toy_triplet(dots, circles, extent=TOY_EXTENT + 0.5), key="triplet_toy_chart")
+        st.altair_chart(charts.toy_triplet(dots, circles, extent=TOY_EXTENT + 0.5), key="triplet_toy_chart",
+                        width="content")
     toy_pos, toy_neg, toy_loss = st.columns(3)
     toy_pos.metric("‖A−P‖²", f"{toy.pos_dist[0]:.3f}")
     toy_neg.metric("‖A−N‖²", f"{toy.neg_dist[0]:.3f}")
@@ -164,10 +167,11 @@ with mining_tab:
             "P": [thumbs[album.ids[i]] for i in hardest.positive],
             "N": [thumbs[album.ids[i]] for i in hardest.negative],
             "anchor": [album.name(album.ids[i]) for i in hardest.anchor],
+            "positive": [album.name(album.ids[i]) for i in hardest.positive],
             "negative": [album.name(album.ids[i]) for i in hardest.negative],
             "‖A−P‖²": hardest.pos_dist, "‖A−N‖²": hardest.neg_dist, "loss": hardest.loss, "category": hardest.category,
         })
-        st.dataframe(table, hide_index=True, row_height=72, key="triplet_hardest", column_config={
+        st.dataframe(table, hide_index=True, row_height=72, height="content", key="triplet_hardest", column_config={
             "A": st.column_config.ImageColumn("A", width="small"),
             "P": st.column_config.ImageColumn("P", width="small"),
             "N": st.column_config.ImageColumn("N", width="small"),

@@ -90,7 +90,7 @@ same = album.labels[i] == album.labels[j]
 pixel_col, facenet_col, truth_col = st.columns(3)
 pixel_col.metric("Pixel distance", f"{pixels[i, j]:.1f}", help="0 for identical photos, at most about 277.")
 facenet_col.metric("FaceNet distance", f"{facenet[i, j]:.3f}",
-                   delta="match" if facenet[i, j] < threshold else "no match", delta_color="off",
+                   delta="match" if facenet[i, j] < threshold else "no match", delta_color="off", delta_arrow="off",
                    help=f"Below the sidebar's threshold {threshold:.2f} means the same person.")
 truth_col.metric("Truth", "same person" if same else "different people")
 
@@ -107,7 +107,7 @@ for a, b in tables.example_pairs(train.labels):
                  "same person": album.labels[ia] == album.labels[ib],
                  "pixel distance": pixels[ia, ib], "FaceNet distance": facenet[ia, ib]})
 examples = pd.DataFrame(rows).sort_values("pixel distance", ignore_index=True)
-st.dataframe(examples, hide_index=True, row_height=72, key="why_examples", column_config={
+st.dataframe(examples, hide_index=True, row_height=72, height="content", key="why_examples", column_config={
     "photo 1": st.column_config.ImageColumn(width="small"), "photo 2": st.column_config.ImageColumn(width="small"),
     "pixel distance": st.column_config.NumberColumn(format="%.1f"),
     "FaceNet distance": st.column_config.NumberColumn(format="%.3f"),

@@ -1,11 +1,14 @@
-"""facedemo.projection: PCA against a numpy SVD oracle, shapes, degenerate cases, nearest neighbours."""
+"""facedemo.projection: PCA against a numpy SVD oracle, shapes, degenerate cases, nearest neighbours.
+
+At the end, the data shaping of facedemo.tables that the map and the analysis pages draw from.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from facedemo import projection
+from facedemo import metrics, projection, tables
 
 
 def _oracle(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -122,3 +125,63 @@ def test_nearest_neighbours_match_a_brute_force_oracle():
 def test_nearest_neighbours_validate_their_arguments(query, options, message):
     with pytest.raises(ValueError, match=message):
         projection.nearest_neighbours(np.zeros((4, 2)), query, **options)
+
+
+# --- facedemo.tables: what the charts are drawn from ---------------------------------------------
+def test_photo_ids_count_from_one_in_folder_order_including_skipped_photos():
+    assert tables.photo_ids(["a", "a", "b"], "train") == ["train/a/1", "train/a/2", "train/b/1"]
+    paths = ["x/train/a/2.jpg", "x/train/a/3.jpg", "x/train/b/1.jpg"]
+    ids = tables.photo_ids(["a", "a", "b"], "train", paths, skipped=["x/train/a/1.jpg"])
+    assert ids == ["train/a/2", "train/a/3", "train/b/1"]  # a/1.jpg had no face: numbers still match the folder
+    known = ["train/a/2", "train/a/3", "train/b/1"]
+    assert tables.parse_photo_ids(" train/b/1,nobody,train/a/2,train/b/1", known) == ["train/b/1", "train/a/2"]
+    assert tables.parse_photo_ids(None, known) == []
+    assert tables.parse_photo_ids(",".join(known), known, limit=2) == known[:2]
+
+
+def test_matrix_frame_decides_each_cell_with_the_threshold_and_checks_the_names():
+    d = np.array([[0.0, 0.5, 0.9], [0.5, 0.0, 1.5], [0.9, 1.5, 0.0]])
+    frame = tables.matrix_frame(d, ["A1", "A2", "B1"], ["a", "a", "b"], 1.0).set_index(["row", "col"])
+    assert len(frame) == 9
+    assert frame.loc[("A1", "A2"), "decision"] == "match" and not frame.loc[("A1", "A2"), "wrong"]
+    assert frame.loc[("A1", "B1"), "wrong"] and "false accept" in frame.loc[("A1", "B1"), "verdict"]
+    assert frame.loc[("A2", "B1"), "decision"] == "no match" and not frame.loc[("A2", "B1"), "wrong"]
+    assert frame.loc[("B1", "B1"), "truth"] == "same photo"
+    assert frame.loc[("A1", "B1"), "pair"] == frame.loc[("B1", "A1"), "pair"] == "0-2"
+    strict = tables.matrix_frame(d, ["A1", "A2", "B1"], ["a", "a", None], 0.5).set_index(["row", "col"])
+    assert strict.loc[("A1", "A2"), "verdict"].startswith("WRONG")  # 0.5 is not < 0.5: a false reject
+    assert strict.loc[("A1", "B1"), "truth"] == "unknown" and not strict.loc[("A1", "B1"), "wrong"]
+
+
+def test_roc_frame_keeps_only_corners_and_the_same_curve():
+    rng = np.random.default_rng(4)
+    genuine, impostor = rng.normal(0.8, 0.2, 300).round(2), rng.normal(1.4, 0.15, 900).round(2)
+    far, tar, thresholds = metrics.roc_curve(genuine, impostor)
+    thin = tables.roc_frame(far, tar, thresholds)
+    assert len(thin) < len(far)
+    assert (thin["far"].iloc[0], thin["tar"].iloc[0], thin["far"].iloc[-1], thin["tar"].iloc[-1]) == (0, 0, 1, 1)
+    assert np.trapezoid(thin["tar"], thin["far"]) == pytest.approx(metrics.roc_auc(genuine, impostor), abs=1e-12)
+    assert thin["threshold"].is_monotonic_increasing
+
+
+def test_pairs_from_a_precomputed_matrix_match_metrics_pair_distances():
+    rng = np.random.default_rng(5)
+    x, labels = rng.normal(size=(12, 4)), list("aaabbbbccdde")
+    oracle = metrics.pair_distances(x, labels)
+    genuine, impostor = tables.split_pairs(metrics.distance_matrix(x), labels)
+    np.testing.assert_allclose(genuine, oracle.genuine)
+    np.testing.assert_allclose(impostor, oracle.impostor)
+    genuine, impostor = tables.cross_pairs(metrics.distance_matrix(x[:5], x[5:]), labels[:5], labels[5:])
+    assert genuine.size == 4 and impostor.size == 5 * 7 - 4  # the 2 b of one set against the 2 b of the other
+    assert genuine.size + impostor.size == 35
+
+
+def test_histograms_toy_shapes_and_examples():
+    hist = tables.histogram_frame({"genuine": [0.1, 0.2, 0.9], "impostor": [1.0] * 4}, bins=5, value_range=(0, 1))
+    assert hist.groupby("kind")["share"].sum().tolist() == pytest.approx([1.0, 1.0])
+    assert hist.groupby("kind")["count"].sum().tolist() == [3, 4]
+    dots, circles = tables.toy_triplet_frames((0, 0), (0.6, 0.8), (2, 0), alpha=0.44)
+    radii = circles.groupby("circle").apply(lambda c: np.hypot(c.x, c.y).mean(), include_groups=False)
+    assert radii[tables.HARD_CIRCLE] == pytest.approx(1.0) and radii[tables.EASY_CIRCLE] == pytest.approx(1.2)
+    assert list(dots["x"]) == [0, 0.6, 2]
+    assert tables.example_pairs(["a", "a", "b", "b"]) == [(0, 1), (0, 2), (2, 3), (2, 0)]
