@@ -86,12 +86,20 @@ def _enrol() -> None:
 
 
 def _remove_person(name: str) -> None:
-    state.database().remove(name)
+    try:
+        state.database().remove(name)
+    except FacedemoError as error:  # e.g. a second click on a stale button
+        _flash("error", str(error))
+        return
     _flash("success", f"Removed {name} from the database.")
 
 
 def _remove_photo(name: str, index: int) -> None:
-    state.database().remove_photo(name, index)
+    try:
+        state.database().remove_photo(name, index)
+    except FacedemoError as error:
+        _flash("error", str(error))
+        return
     left = len(state.database().people.get(name, []))
     _flash("success", f"Removed photo {index + 1} of {name}." + ("" if left else f" {name} had no photo left and is gone."))
 
@@ -149,7 +157,7 @@ one.metric("People", len(database))
 two.metric("Enrolled photos", photos_total)
 three.metric("Recipe", database.recipe)
 
-overview, detail = st.columns([2, 3], gap="large")
+overview, detail = st.columns(2, gap="large")
 with overview:
     st.subheader("Everyone")
     if database.names:
@@ -164,11 +172,15 @@ with overview:
             hide_index=True,
             width="stretch",
             row_height=64,
-            column_config={"face": st.column_config.ImageColumn("face", width="small")},
+            column_config={
+                "face": st.column_config.ImageColumn("face", width="small"),
+                "photos": st.column_config.NumberColumn(width="small"),
+            },
         )
     else:
         st.warning("Nobody is enrolled. Add a person below, load a database file, or start again from the office.")
-    st.button("↺ Start again from the office (gallery train photos)", key="people_reset", on_click=_reset)
+    st.button("↺ Start again from the office", key="people_reset", on_click=_reset,
+              help="Forget every change: the database becomes the gallery's train photos again.")
 
 with detail:
     st.subheader("One person's photos")
@@ -190,6 +202,7 @@ with detail:
                         st.caption(photos[index].source or f"photo {index + 1}")
                     st.button(
                         "🗑️", key=f"people_remove_photo_{index}", on_click=_remove_photo, args=(name, index),
+                        type="tertiary",
                         help=f"Remove photo {index + 1} ({photos[index].source or 'no file name'})",
                     )
         st.button(f"Remove {name} from the database", key="people_remove_person", on_click=_remove_person,
@@ -199,7 +212,7 @@ st.divider()
 with st.container(border=True):
     st.subheader("➕ Add a person")
     st.text_input(
-        "Name", key="people_new_name", placeholder="e.g. Ada Lovelace, 山田太郎 or 🦄 Unicorn",
+        "Name", key="people_new_name", placeholder="e.g. Ada Lovelace, Zoë or 🦄 Unicorn",
         help="Any language and emoji are fine; not empty, no '/' or '\\', no control characters.",
     )
     drop, gallery = st.columns(2, gap="large")

@@ -60,7 +60,7 @@ if ranking:
 
     st.divider()
     st.subheader("Everyone in the database, nearest first")
-    table, chart = st.columns([2, 3], gap="large")
+    table, chart = st.columns(2, gap="large")
     with table:
         st.dataframe(
             pd.DataFrame(
@@ -68,13 +68,18 @@ if ranking:
                     "rank": range(1, len(ranking) + 1),
                     "person": [m.name for m in ranking],
                     "distance": [round(m.distance, 3) for m in ranking],
-                    "below threshold": ["✅ yes" if m.distance < threshold else "—" for m in ranking],
+                    "match": ["✅ yes" if m.distance < threshold else "—" for m in ranking],
                     "photos": [len(database.people[m.name]) for m in ranking],
                 }
             ),
             hide_index=True,
             width="stretch",
-            column_config={"distance": st.column_config.NumberColumn(format="%.3f")},
+            column_config={
+                "rank": st.column_config.NumberColumn(width="small"),
+                "distance": st.column_config.NumberColumn(format="%.3f", width="small"),
+                "match": st.column_config.TextColumn(width="small", help="distance below the threshold"),
+                "photos": st.column_config.NumberColumn(width="small"),
+            },
         )
     with chart:
         shown = ranking[:TABLE_ROWS]

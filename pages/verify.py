@@ -68,7 +68,9 @@ with right:
             )
             card = widgets.person_crop(database, claim) if claim else None
             if card is not None:
-                widgets.show_crop(card, f"ID card: {claim} ({len(database.people[claim])} photos enrolled)")
+                picture, _ = st.columns(2)
+                with picture:
+                    widgets.show_crop(card, f"ID card: {claim} ({len(database.people[claim])} photos enrolled)")
             verify_threshold, comparison = widgets.person_threshold(database, "verify_use_sidebar")
 
 st.divider()

@@ -14,8 +14,8 @@ SAME = "Same person — the door opens"
 DIFFERENT = "Different people — the door stays shut"
 FIRST_LOAD = 180_000  # ms: the first page loads FaceNet and MTCNN
 LOAD = 60_000
-PAGES = {
-    "verify": "Verify (1:1)",
+PAGES = {  # URL path → words in the page's title (other pages: just a title and no traceback)
+    "": "Verify (1:1)",  # the default page lives at "/" (Streamlit ignores a default page's url_path)
     "recognise": "Recognise (1:K)",
     "people": "People",
     "matrix": "",
@@ -27,14 +27,14 @@ PAGES = {
 
 
 @pytest.fixture(scope="module")
-def server():
-    require_chromium()
+def server(browser):
     with streamlit_server() as base:
         yield base
 
 
 @pytest.fixture(scope="module")
-def browser(server):
+def browser():
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -61,18 +61,38 @@ def alert(page, text: str):
     return page.locator("[data-testid='stAlert']", has_text=text)
 
 
+QUIET = """() => {
+  const busy = document.querySelector("[data-testid='stStatusWidget'], [data-testid='stSkeleton'],"
+    + " [data-testid='stSpinner'], [data-stale='true']");
+  const size = (document.querySelector("[data-testid='stMain']") || document.body).innerHTML.length;
+  if (busy || size !== window.__quietSize) {
+    window.__quietSize = size;
+    window.__quietSince = Date.now();
+    return false;
+  }
+  return Date.now() - window.__quietSince > 1000;
+}"""
+
+
 def settled(page) -> None:
-    """Wait until the script run is over: no skeletons, no running status, no spinner."""
-    page.wait_for_function(
-        "() => !document.querySelector(\"[data-testid='stSkeleton'], [data-testid='stStatusWidget'],"
-        " [data-testid='stSpinner']\")"
-    )
+    """Wait until the script run is over: nothing running or stale, and the page unchanged for 1 s."""
+    page.wait_for_function(QUIET, polling=200)
 
 
 def open_page(page, server: str, path: str, *, timeout: int = LOAD) -> None:
     page.goto(f"{server}/{path}")
     page.locator("[data-testid='stMainBlockContainer'] h1").first.wait_for(timeout=timeout)
     settled(page)
+
+
+def snap(page, name: str) -> None:
+    """Screenshot the whole page: the app scrolls inside its main area, so grow the window to fit."""
+    height = page.evaluate("() => document.querySelector(\"[data-testid='stMain']\").scrollHeight")
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height, 6000))})
+    settled(page)
+    page.screenshot(path=ARTIFACTS / name)
+    page.set_viewport_size(size)
 
 
 def no_traceback(page) -> None:
@@ -84,38 +104,40 @@ def test_verify_uploads_threshold_and_deep_links(page, server, photo):
     open_page(page, server, "", timeout=FIRST_LOAD)  # the router's default page: Verify
     alert(page, SAME).wait_for(timeout=FIRST_LOAD)  # the default gallery pair: two photos of madonna
 
-    for key, file in (("a", photo("val", "mindy_kaling", 1)), ("b", photo("train", "mindy_kaling", 3))):
+    uploads = {"a": ("mindy at the door.jpg", photo("val", "mindy_kaling", 1)),
+               "b": ("mindy on file.jpg", photo("train", "mindy_kaling", 3))}
+    for key, (name, file) in uploads.items():
         page.locator(f".st-key-{key}_from").get_by_text("Upload").click()
-        page.locator(f".st-key-{key}_upload input[type='file']").set_input_files(str(file))
-        page.get_by_text(file.name).first.wait_for()
-    page.locator("[data-testid='stImageCaption']", has_text=photo("train", "mindy_kaling", 3).name).wait_for()
+        page.locator(f".st-key-{key}_upload input[type='file']").set_input_files(
+            {"name": name, "mimeType": "image/jpeg", "buffer": file.read_bytes()}
+        )
+        page.get_by_text(name, exact=True).wait_for()  # the photo is shown, with its face box, under its name
     alert(page, SAME).wait_for()
-    settled(page)
-    page.screenshot(path=ARTIFACTS / "verify-uploads.png", full_page=True)
+    snap(page, "verify-uploads.png")
 
-    slider = page.locator(".st-key-threshold [role='slider']")
+    slider = page.locator(".st-key-threshold").get_by_role("slider")
     slider.focus()
     slider.press("Home")  # threshold 0.00: nothing is "below" it
     alert(page, DIFFERENT).wait_for()
-    assert page.get_by_text("Why did it say no?").is_visible()
-    settled(page)
-    page.screenshot(path=ARTIFACTS / "verify-threshold-0.png", full_page=True)
+    page.get_by_text("Why did it say no?").wait_for()
+    snap(page, "verify-threshold-0.png")
     assert "threshold=0.00" in page.url
     no_traceback(page)
 
-    open_page(page, server, "verify?a=val/madonna/1&b=train/madonna/2&threshold=0.10")
+    open_page(page, server, "?a=val/madonna/2&b=train/madonna/4&threshold=0.10")
     alert(page, DIFFERENT).wait_for()
-    assert page.locator(".st-key-a").inner_text().find("val/madonna/1") >= 0
-    open_page(page, server, "verify?a=val/madonna/1&b=train/madonna/2&threshold=1.18")
+    for ref in ("val/madonna/2", "train/madonna/4"):  # the bookmarked photos are back, as captions
+        page.get_by_text(ref, exact=True).wait_for()
+    assert "a=val%2Fmadonna%2F2" in page.url and "threshold=0.10" in page.url
+    open_page(page, server, "?a=val/madonna/2&b=train/madonna/4&threshold=1.18")
     alert(page, SAME).wait_for()
-    open_page(page, server, "verify?a=val/elton_john/1&claim=madonna")
+    open_page(page, server, "?a=val/elton_john/1&claim=madonna")
     alert(page, "It's not madonna, please go away").wait_for()
-    settled(page)
-    page.screenshot(path=ARTIFACTS / "verify-claim.png", full_page=True)
+    snap(page, "verify-claim.png")
     no_traceback(page)
 
 
-@pytest.mark.parametrize("path", list(PAGES))
+@pytest.mark.parametrize("path", list(PAGES), ids=[path or "verify" for path in PAGES])
 def test_every_page_renders_without_a_traceback(page, server, path):
     open_page(page, server, path, timeout=FIRST_LOAD)
     if path == "recognise":
@@ -125,5 +147,35 @@ def test_every_page_renders_without_a_traceback(page, server, path):
     settled(page)
     title = page.locator("[data-testid='stMainBlockContainer'] h1").first.inner_text()
     assert PAGES[path] in title
-    page.screenshot(path=ARTIFACTS / f"page-{path}.png", full_page=True)
+    snap(page, f"page-{path or 'verify'}.png")
     no_traceback(page)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "Streamlit runs a pages/ folder as old-style pages until st.navigation has run once in the server "
+    "process: a bookmark opened first on a fresh server runs the page without the router (no sidebar, "
+    "AttributeError on st.session_state.recipe). Fix: rename pages/ (e.g. app_pages/) in streamlit_app.py."
+))
+def test_a_bookmark_opened_first_on_a_fresh_server(browser):
+    with streamlit_server(log_name="streamlit-fresh.log") as fresh:
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
+        tab = context.new_page()
+        try:
+            tab.goto(f"{fresh}/recognise?q=val/elton_john/1")
+            tab.locator("[data-testid='stMainBlockContainer'] h1").first.wait_for(timeout=FIRST_LOAD)
+            settled(tab)
+            tab.screenshot(path=ARTIFACTS / "bookmark-on-fresh-server.png")
+            no_traceback(tab)
+            alert(tab, "It's elton_john, the distance is").wait_for(timeout=FIRST_LOAD)
+        finally:
+            context.close()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "The default page is served at / only: Streamlit ignores url_path='verify' of the default st.Page, "
+    "so /verify shows a 'Page not found' dialog (and then runs Verify anyway)."
+))
+def test_verify_has_its_own_url(page, server):
+    open_page(page, server, "verify?b=train/elton_john/1")
+    alert(page, DIFFERENT).wait_for()
+    assert page.get_by_text("Page not found").count() == 0

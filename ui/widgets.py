@@ -143,15 +143,26 @@ def draw_faces(rgb: np.ndarray, faces: Sequence[Face], *, used: int | None = 0, 
     return np.asarray(image)
 
 
-def _fit_height(rgb: np.ndarray, height: int) -> np.ndarray:
+def fit_box(rgb: np.ndarray, width: int, height: int, *, background: tuple[int, int, int] = (255, 255, 255)) -> np.ndarray:
+    """The photo scaled to fit a ``width``×``height`` box and centred on it (letterboxed).
+
+    Every photo then takes the same room on the page, whatever its shape. Returns
+    ``(height, width, 3)`` uint8.
+    """
     h, w = rgb.shape[:2]
-    size = (max(1, round(w * height / h)), height)
-    return np.asarray(Image.fromarray(rgb).resize(size, Image.BILINEAR))
+    scale = min(width / w, height / h)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    canvas = Image.new("RGB", (width, height), background)
+    canvas.paste(Image.fromarray(rgb).resize(size, Image.BILINEAR), ((width - size[0]) // 2, (height - size[1]) // 2))
+    return np.asarray(canvas)
 
 
-def display_height() -> int:
-    """Photo height on screen: larger in presentation mode."""
-    return 380 if st.session_state.get("presentation") else 280
+def short(text: str, limit: int = 36) -> str:
+    """``text`` cut in the middle with an ellipsis when longer than ``limit`` (long file names)."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return f"{text[:half]}…{text[-half:]}"
 
 
 def show_photo(encoded: state.UploadEncoding, caption: str) -> None:
@@ -160,16 +171,16 @@ def show_photo(encoded: state.UploadEncoding, caption: str) -> None:
         picture = draw_faces(encoded.rgb, encoded.faces, max_side=1024)
     else:
         picture = encoded.rgb
-    st.image(_fit_height(picture, display_height()), caption=caption)
+    st.image(fit_box(picture, 480, 420), caption=short(caption), width="stretch")
     if encoded.note:
         st.info(f"{encoded.note} (green box).", icon="👥")
     if encoded.face is None:
         st.caption("Course recipe: the whole photo goes to the model, no face detection.")
 
 
-def show_crop(crop: np.ndarray, caption: str = "what the model sees (160×160)", *, width: int = 160) -> None:
-    """The 160×160 crop fed to the model."""
-    st.image(crop, caption=caption, width=width)
+def show_crop(crop: np.ndarray, caption: str = "what the model sees (160×160)") -> None:
+    """The 160×160 crop fed to the model, as wide as its column (put it in a narrow one)."""
+    st.image(crop, caption=caption, width="stretch")
 
 
 def remember_crop(sha256: str, crop: np.ndarray) -> None:
@@ -236,12 +247,15 @@ def person_threshold(database: FaceDatabase, key: str) -> tuple[float, str]:
     return calibrated, comparison
 
 
-def distance_bars(rows: Sequence[tuple[str, float]], threshold: float, *, height: int | None = None) -> alt.LayerChart:
+def distance_bars(
+    rows: Sequence[tuple[str, float]], threshold: float, *, height: int | None = None, large: bool | None = None
+) -> alt.LayerChart:
     """Horizontal bars of L2 distances against a threshold line (green: below, red: not below).
 
     ``rows`` are ``(label, distance)``; the scale runs from 0 to at least 2 (the largest possible
-    distance between unit vectors).
+    distance between unit vectors). ``large`` (default: presentation mode) enlarges the type.
     """
+    k = 1.4 if (st.session_state.get("presentation") if large is None else large) else 1.0
     frame = pd.DataFrame(
         [{"who": label, "distance": distance, "verdict": "same" if distance < threshold else "different"}
          for label, distance in rows]
@@ -249,26 +263,26 @@ def distance_bars(rows: Sequence[tuple[str, float]], threshold: float, *, height
     top = max(2.0, float(frame["distance"].max()) * 1.05 if len(frame) else 2.0, threshold * 1.05)
     scale = alt.Scale(domain=[0, top], nice=False)
     order = list(frame["who"])
-    y = alt.Y("who:N", sort=order, title=None, axis=alt.Axis(labelFontSize=16, labelLimit=260))
-    bars = alt.Chart(frame).mark_bar(height=26, cornerRadiusEnd=4).encode(
+    y = alt.Y("who:N", sort=order, title=None, axis=alt.Axis(labelFontSize=16 * k, labelLimit=260 * k))
+    bars = alt.Chart(frame).mark_bar(height=26 * k, cornerRadiusEnd=4).encode(
         x=alt.X("distance:Q", scale=scale, title="L2 distance between encodings (smaller = more alike)",
-                axis=alt.Axis(labelFontSize=14, titleFontSize=14)),
+                axis=alt.Axis(labelFontSize=14 * k, titleFontSize=14 * k)),
         y=y,
         color=alt.Color("verdict:N", scale=alt.Scale(domain=["same", "different"], range=[OPEN_COLOUR, SHUT_COLOUR]),
                         legend=None),
         tooltip=["who", alt.Tooltip("distance:Q", format=".3f")],
     )
-    labels = alt.Chart(frame).mark_text(align="left", dx=6, fontSize=16, fontWeight="bold").encode(
+    labels = alt.Chart(frame).mark_text(align="left", dx=6, fontSize=16 * k, fontWeight="bold").encode(
         x=alt.X("distance:Q", scale=scale), y=y, text=alt.Text("distance:Q", format=".2f"),
     )
     rule_data = pd.DataFrame({"threshold": [threshold], "text": [f"threshold {threshold:.2f}"]})
-    rule = alt.Chart(rule_data).mark_rule(color="#111827", strokeDash=[6, 4], size=3).encode(
+    rule = alt.Chart(rule_data).mark_rule(color="#111827", strokeDash=[6, 4], strokeWidth=3).encode(
         x=alt.X("threshold:Q", scale=scale)
     )
-    rule_text = alt.Chart(rule_data).mark_text(align="left", dx=6, dy=-6, fontSize=14, baseline="bottom").encode(
+    rule_text = alt.Chart(rule_data).mark_text(align="left", dx=6, dy=-6, fontSize=14 * k, baseline="bottom").encode(
         x=alt.X("threshold:Q", scale=scale), y=alt.value(0), text="text:N",
     )
-    chart = alt.layer(bars, labels, rule, rule_text).properties(height=height or max(70, 44 * len(frame) + 20))
+    chart = alt.layer(bars, labels, rule, rule_text).properties(height=height or alt.Step(round(44 * k)))
     return chart.configure_view(strokeWidth=0)
 
 
@@ -289,12 +303,13 @@ def explain_distance(distance: float, threshold: float, *, what: str = "the two 
     )
 
 
-_DOOR_OPEN = """<svg width="{s}" height="{h}" viewBox="0 0 120 180" role="img" aria-label="door open">
+_DOOR_OPEN = """<svg xmlns="http://www.w3.org/2000/svg" width="{s}" height="{h}" viewBox="0 0 120 180">
 <rect x="10" y="10" width="100" height="165" fill="#fef3c7" stroke="#374151" stroke-width="5"/>
 <polygon points="10,10 48,24 48,162 10,175" fill="#92400e" stroke="#374151" stroke-width="3"/>
 <circle cx="40" cy="95" r="3.5" fill="#fbbf24"/>
-<text x="78" y="100" font-size="34" text-anchor="middle">🙂</text></svg>"""
-_DOOR_SHUT = """<svg width="{s}" height="{h}" viewBox="0 0 120 180" role="img" aria-label="door shut">
+<circle cx="78" cy="62" r="13" fill="#16a34a"/><rect x="66" y="78" width="24" height="62" rx="10" fill="#16a34a"/>
+</svg>"""
+_DOOR_SHUT = """<svg xmlns="http://www.w3.org/2000/svg" width="{s}" height="{h}" viewBox="0 0 120 180">
 <rect x="10" y="10" width="100" height="165" fill="#92400e" stroke="#374151" stroke-width="5"/>
 <rect x="24" y="26" width="72" height="56" fill="none" stroke="#78350f" stroke-width="3"/>
 <rect x="24" y="96" width="72" height="64" fill="none" stroke="#78350f" stroke-width="3"/>
@@ -304,10 +319,10 @@ _DOOR_SHUT = """<svg width="{s}" height="{h}" viewBox="0 0 120 180" role="img" a
 def verdict(door_open: bool, text: str) -> None:
     """The verdict in large type beside a door, open or shut."""
     height = 170 if st.session_state.get("presentation") else 130
-    door, words = st.columns([1, 5], vertical_alignment="center")
+    door, words = st.columns([1, 4], vertical_alignment="center")
     with door:
         svg = (_DOOR_OPEN if door_open else _DOOR_SHUT).format(s=round(height * 2 / 3), h=height)
-        st.html(f"<div style='text-align:center'>{svg}</div>")
+        st.image(svg, width=round(height * 2 / 3), caption="door open" if door_open else "door shut")
     with words:
         if door_open:
             st.success(f"### {text}", icon="🔓")
