@@ -21,11 +21,12 @@ venv: $(VENV)/.installed
 setup: venv
 	$(PY) -m facedemo setup --precompute
 
-# Debian's Chromium for the real-browser test (never a browser download of Playwright's own).
+# Debian's Chromium (and an emoji font, used by the page icons) for the real-browser test;
+# never a browser download of Playwright's own.
 browser:
 	@if [ -x /usr/bin/chromium ]; then :; \
-	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
+	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
 	else echo "note: /usr/bin/chromium is missing and cannot be installed here; the browser test will be skipped"; fi
 
 app: setup

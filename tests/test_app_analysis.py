@@ -15,34 +15,16 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
 
 PAGE_TITLES = {
-    "pages/verify.py": "Verify",
-    "pages/recognise.py": "Recognise",
-    "pages/people.py": "People",
-    "pages/matrix.py": "Distance matrix",
-    "pages/threshold.py": "Threshold explorer",
-    "pages/triplet.py": "Triplet-loss playground",
-    "pages/why.py": "Why learn an encoding",
-    "pages/embedding_map.py": "Embedding map",
+    "app_pages/home.py": "FaceNet you can touch",
+    "app_pages/verify.py": "Verify",
+    "app_pages/recognise.py": "Recognise",
+    "app_pages/people.py": "People",
+    "app_pages/matrix.py": "Distance matrix",
+    "app_pages/threshold.py": "Threshold explorer",
+    "app_pages/triplet.py": "Triplet-loss playground",
+    "app_pages/why.py": "Why learn an encoding",
+    "app_pages/embedding_map.py": "Embedding map",
 }
-
-
-@pytest.fixture(autouse=True)
-def navigation_only(monkeypatch):
-    """Run the router on every AppTest run, as the server does once ``st.navigation`` was called.
-
-    AppTest resets ``PagesManager.uses_pages_directory`` before each run; with a folder named
-    ``pages/`` next to the router, Streamlit then runs a switched-to page on its own (its legacy
-    multipage mode), without the router and the sidebar.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 def open_page(path: str, **query: str):
@@ -104,7 +86,7 @@ def test_every_page_renders_its_title_without_an_error(path, gallery_dir):
 
 # --- distance matrix ---------------------------------------------------------------------------
 def test_matrix_is_n_by_n_for_the_chosen_photos(gallery_dir):
-    at = open_page("pages/matrix.py")
+    at = open_page("app_pages/matrix.py")
     chosen = at.multiselect(key="matrix_photos").value
     assert len(chosen) == 10  # default: two photos of each of five people
     assert "10 × 10 distances" in captions(at)
@@ -123,7 +105,7 @@ def test_matrix_is_n_by_n_for_the_chosen_photos(gallery_dir):
 
 
 def test_matrix_restores_photos_from_the_url_and_marks_wrong_decisions(gallery_dir):
-    at = open_page("pages/matrix.py", photos="train/madonna/1,val/elton_john/3,nobody/x/1")
+    at = open_page("app_pages/matrix.py", photos="train/madonna/1,val/elton_john/3,nobody/x/1")
     assert at.multiselect(key="matrix_photos").value == ["train/madonna/1", "val/elton_john/3"]
     assert "2 × 2 distances" in captions(at)
     assert "1 of 1 pairs decided as the names say" in captions(at)
@@ -136,7 +118,7 @@ def test_matrix_restores_photos_from_the_url_and_marks_wrong_decisions(gallery_d
 
 # --- threshold explorer ------------------------------------------------------------------------
 def test_raising_the_threshold_raises_tar_and_far(gallery_dir):
-    at = open_page("pages/threshold.py")
+    at = open_page("app_pages/threshold.py")
     at.slider(key="threshold").set_value(0.9)
     rerun(at)
     low_tar, low_far = percent(metric(at, "TAR (true accept rate)")), percent(metric(at, "FAR (false accept rate)"))
@@ -156,7 +138,7 @@ def test_raising_the_threshold_raises_tar_and_far(gallery_dir):
 
 
 def test_threshold_explorer_on_val_only(gallery_dir):
-    at = open_page("pages/threshold.py")
+    at = open_page("app_pages/threshold.py")
     at.radio(key="threshold_set").set_value("val")
     rerun(at)
     assert "25 photos of 5 people" in captions(at)
@@ -164,7 +146,7 @@ def test_threshold_explorer_on_val_only(gallery_dir):
 
 # --- triplet-loss playground -------------------------------------------------------------------
 def test_playground_default_shows_the_notebook_total(gallery_dir):
-    at = open_page("pages/triplet.py")
+    at = open_page("app_pages/triplet.py")
     assert metric(at, "Total loss") == "527.2598"
     assert any("527.2598" in s.value for s in at.success)
     terms = table_with(at, "clipped")
@@ -177,7 +159,7 @@ def test_playground_default_shows_the_notebook_total(gallery_dir):
 
 
 def test_playground_chosen_photos_and_toy(gallery_dir):
-    at = open_page("pages/triplet.py", photos="train/madonna/1,val/madonna/1,train/mindy_kaling/1")
+    at = open_page("app_pages/triplet.py", photos="train/madonna/1,val/madonna/1,train/mindy_kaling/1")
     assert at.selectbox(key="triplet_positive").value == "val/madonna/1"
     assert not at.warning
     at.selectbox(key="triplet_negative").set_value("train/madonna/3")
@@ -195,7 +177,7 @@ def test_playground_chosen_photos_and_toy(gallery_dir):
 
 # --- why learn an encoding ---------------------------------------------------------------------
 def test_why_shows_both_distances_for_a_linked_pair(gallery_dir):
-    at = open_page("pages/why.py", photos="train/madonna/1,train/elton_john/1")
+    at = open_page("app_pages/why.py", photos="train/madonna/1,train/elton_john/1")
     assert metric(at, "Truth") == "different people"
     assert float(metric(at, "Pixel distance")) > 10
     assert float(metric(at, "FaceNet distance")) > 1.0
@@ -207,7 +189,7 @@ def test_why_shows_both_distances_for_a_linked_pair(gallery_dir):
 
 # --- embedding map -----------------------------------------------------------------------------
 def test_map_lists_the_nearest_neighbours_of_the_chosen_photo(gallery_dir):
-    at = open_page("pages/embedding_map.py", photos="val/madonna/2")
+    at = open_page("app_pages/embedding_map.py", photos="val/madonna/2")
     assert at.selectbox(key="map_point").value == "val/madonna/2"
     table = table_with(at, "person")
     assert len(table) == 5

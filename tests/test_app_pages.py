@@ -20,34 +20,22 @@ SAME = "Same person — the door opens"
 DIFFERENT = "Different people — the door stays shut"
 
 
-@pytest.fixture(autouse=True)
-def navigation_only(monkeypatch):
-    """Run the router on every AppTest run, as the server does once ``st.navigation`` was called.
+def open_verify(**query: str):
+    """A fresh session on the Verify page, as a bookmark ``/verify?query`` opens it."""
+    from streamlit.testing.v1 import AppTest
 
-    AppTest resets ``PagesManager.uses_pages_directory`` before each run; with a ``pages/`` folder
-    next to the router it then runs a switched-to page on its own, without the router and its
-    sidebar (the session's recipe and threshold then vanish).
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update(query)
+    at.run()
+    at.switch_page("app_pages/verify.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
 
 
 @pytest.fixture
 def app(gallery_dir):
-    """A fresh session of the app on its default page (Verify)."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
-    assert not at.exception
-    return at
+    """A fresh session of the app on the Verify page."""
+    return open_verify()
 
 
 def page(at, path: str):
@@ -79,7 +67,7 @@ def blank_png() -> bytes:
 # --- every page of this set renders ----------------------------------------------------------
 @pytest.mark.parametrize(
     ("path", "title"),
-    [("pages/verify.py", "Verify (1:1)"), ("pages/recognise.py", "Recognise (1:K)"), ("pages/people.py", "People")],
+    [("app_pages/verify.py", "Verify (1:1)"), ("app_pages/recognise.py", "Recognise (1:K)"), ("app_pages/people.py", "People")],
 )
 def test_page_shows_its_title(app, path, title):
     page(app, path)
@@ -151,11 +139,7 @@ def test_verify_claim_uses_the_sidebar_threshold_when_asked(app):
 
 
 def test_verify_deep_link_restores_the_photos_and_the_threshold(gallery_dir):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.query_params.update({"a": "val/ben_afflek/2", "b": "train/ben_afflek/3", "threshold": "0.30"})
-    at.run()
+    at = open_verify(a="val/ben_afflek/2", b="train/ben_afflek/3", threshold="0.30")
     assert at.selectbox(key="a").value == "val/ben_afflek/2"
     assert at.selectbox(key="b").value == "train/ben_afflek/3"
     assert at.slider(key="threshold").value == pytest.approx(0.30)
@@ -163,11 +147,7 @@ def test_verify_deep_link_restores_the_photos_and_the_threshold(gallery_dir):
 
 
 def test_verify_deep_link_with_a_claim_opens_the_id_card_mode(gallery_dir):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.query_params.update({"a": "val/mindy_kaling/1", "claim": "mindy_kaling"})
-    at.run()
+    at = open_verify(a="val/mindy_kaling/1", claim="mindy_kaling")
     assert at.radio(key="verify_with").value == "name"
     assert any("It's mindy_kaling, welcome in!" in v for v in texts(at.success))
 
@@ -219,7 +199,7 @@ def test_verify_group_photo_says_which_face_is_used(app, photo):
 # --- Recognise --------------------------------------------------------------------------------
 @pytest.mark.parametrize("person", ["ben_afflek", "elton_john", "jerry_seinfeld", "madonna", "mindy_kaling"])
 def test_recognise_ranks_the_person_first(app, person):
-    page(app, "pages/recognise.py")
+    page(app, "app_pages/recognise.py")
     app.selectbox(key="q").set_value(f"val/{person}/1").run()
     table = app.dataframe[0].value
     assert table["person"].iloc[0] == person
@@ -228,11 +208,11 @@ def test_recognise_ranks_the_person_first(app, person):
 
 
 def test_recognise_someone_removed_is_not_in_the_database(app):
-    page(app, "pages/people.py")
+    page(app, "app_pages/people.py")
     app.selectbox(key="people_person").set_value("madonna").run()
     app.button(key="people_remove_person").click().run()
     assert any("Removed madonna" in v for v in texts(app.success))
-    page(app, "pages/recognise.py")
+    page(app, "app_pages/recognise.py")
     app.selectbox(key="q").set_value("val/madonna/1").run()
     assert any("Not in the database." in v for v in texts(app.error))
     assert "madonna" not in list(app.dataframe[0].value["person"])
@@ -240,7 +220,7 @@ def test_recognise_someone_removed_is_not_in_the_database(app):
 
 # --- People -----------------------------------------------------------------------------------
 def test_people_starts_with_the_office_and_says_photos_stay_private(app):
-    page(app, "pages/people.py")
+    page(app, "app_pages/people.py")
     assert app.metric[0].value == "5"
     assert list(app.dataframe[0].value["name"]) == ["ben_afflek", "elton_john", "jerry_seinfeld", "madonna", "mindy_kaling"]
     assert seen(app, "not written to disk")
@@ -248,7 +228,7 @@ def test_people_starts_with_the_office_and_says_photos_stay_private(app):
 
 
 def test_people_enrol_from_the_gallery_with_an_emoji_name_then_recognise(app):
-    page(app, "pages/people.py")
+    page(app, "app_pages/people.py")
     app.text_input(key="people_new_name").input("🦄 Unicorn")
     app.multiselect(key="people_new_gallery").set_value(["val/madonna/2", "val/madonna/3"]).run()
     captions = [caption for image in app.image for caption in image.captions]
@@ -261,7 +241,7 @@ def test_people_enrol_from_the_gallery_with_an_emoji_name_then_recognise(app):
 
     app.run()  # a rerun keeps what was enrolled
     assert "🦄 Unicorn" in list(app.dataframe[0].value["name"])
-    page(app, "pages/recognise.py")
+    page(app, "app_pages/recognise.py")
     app.selectbox(key="q").set_value("val/madonna/4").run()
     assert set(app.dataframe[0].value["person"].iloc[:2]) == {"madonna", "🦄 Unicorn"}
 
@@ -272,7 +252,7 @@ def test_people_enrol_from_the_gallery_with_an_emoji_name_then_recognise(app):
      ("../etc/passwd", "looks like a file path"), ("ali\x07ce", "contains control characters")],
 )
 def test_people_refuses_an_invalid_name(app, name, message):
-    page(app, "pages/people.py")
+    page(app, "app_pages/people.py")
     app.text_input(key="people_new_name").input(name)
     app.multiselect(key="people_new_gallery").set_value(["val/madonna/2"]).run()
     app.button(key="people_enrol").click().run()
@@ -281,14 +261,14 @@ def test_people_refuses_an_invalid_name(app, name, message):
 
 
 def test_people_needs_a_photo_to_enrol(app):
-    page(app, "pages/people.py")
+    page(app, "app_pages/people.py")
     app.text_input(key="people_new_name").input("Ada").run()
     app.button(key="people_enrol").click().run()
     assert any("choose at least one photo" in v for v in texts(app.error))
 
 
 def test_people_enrol_uploads_and_skip_a_photo_without_a_face(app, photo):
-    page(app, "pages/people.py")
+    page(app, "app_pages/people.py")
     app.text_input(key="people_new_name").input("Mindy K.")
     uploader = app.file_uploader(key="people_new_photos_0")
     uploader.upload("one.jpg", jpeg_bytes(photo("val", "mindy_kaling", 1)), "image/jpeg")
@@ -302,7 +282,7 @@ def test_people_enrol_uploads_and_skip_a_photo_without_a_face(app, photo):
 
 
 def test_people_remove_one_photo(app):
-    page(app, "pages/people.py")
+    page(app, "app_pages/people.py")
     app.selectbox(key="people_person").set_value("elton_john").run()
     assert seen(app, "17 enrolled encoding(s)")
     app.button(key="people_remove_photo_0").click().run()
@@ -311,7 +291,7 @@ def test_people_remove_one_photo(app):
 
 
 def test_people_download_and_load_back(app):
-    page(app, "pages/people.py")
+    page(app, "app_pages/people.py")
     app.selectbox(key="people_person").set_value("madonna").run()
     app.button(key="people_remove_person").click().run()
     saved = app.session_state["database"].to_bytes()
@@ -325,7 +305,7 @@ def test_people_download_and_load_back(app):
 
 
 def test_people_a_damaged_database_file_is_refused_clearly(app):
-    page(app, "pages/people.py")
+    page(app, "app_pages/people.py")
     app.file_uploader(key="people_load").upload("broken.npz", b"PK\x03\x04 not really a zip", "application/octet-stream").run()
     app.button(key="people_load_button").click().run()
     assert any("'broken.npz' is not a facedemo database, or it is damaged" in v for v in texts(app.error))

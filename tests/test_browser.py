@@ -15,7 +15,8 @@ DIFFERENT = "Different people — the door stays shut"
 FIRST_LOAD = 180_000  # ms: the first page loads FaceNet and MTCNN
 LOAD = 60_000
 PAGES = {  # URL path → words in the page's title (other pages: just a title and no traceback)
-    "": "Verify (1:1)",  # the default page lives at "/" (Streamlit ignores a default page's url_path)
+    "": "FaceNet you can touch",  # the start page, at "/"
+    "verify": "Verify (1:1)",
     "recognise": "Recognise (1:K)",
     "people": "People",
     "matrix": "",
@@ -101,7 +102,7 @@ def no_traceback(page) -> None:
 
 
 def test_verify_uploads_threshold_and_deep_links(page, server, photo):
-    open_page(page, server, "", timeout=FIRST_LOAD)  # the router's default page: Verify
+    open_page(page, server, "verify", timeout=FIRST_LOAD)
     alert(page, SAME).wait_for(timeout=FIRST_LOAD)  # the default gallery pair: two photos of madonna
 
     uploads = {"a": ("mindy at the door.jpg", photo("val", "mindy_kaling", 1)),
@@ -124,20 +125,20 @@ def test_verify_uploads_threshold_and_deep_links(page, server, photo):
     assert "threshold=0.00" in page.url
     no_traceback(page)
 
-    open_page(page, server, "?a=val/madonna/2&b=train/madonna/4&threshold=0.10")
+    open_page(page, server, "verify?a=val/madonna/2&b=train/madonna/4&threshold=0.10")
     alert(page, DIFFERENT).wait_for()
     for ref in ("val/madonna/2", "train/madonna/4"):  # the bookmarked photos are back, as captions
         page.get_by_text(ref, exact=True).wait_for()
     assert "a=val%2Fmadonna%2F2" in page.url and "threshold=0.10" in page.url
-    open_page(page, server, "?a=val/madonna/2&b=train/madonna/4&threshold=1.18")
+    open_page(page, server, "verify?a=val/madonna/2&b=train/madonna/4&threshold=1.18")
     alert(page, SAME).wait_for()
-    open_page(page, server, "?a=val/elton_john/1&claim=madonna")
+    open_page(page, server, "verify?a=val/elton_john/1&claim=madonna")
     alert(page, "It's not madonna, please go away").wait_for()
     snap(page, "verify-claim.png")
     no_traceback(page)
 
 
-@pytest.mark.parametrize("path", list(PAGES), ids=[path or "verify" for path in PAGES])
+@pytest.mark.parametrize("path", list(PAGES), ids=[path or "home" for path in PAGES])
 def test_every_page_renders_without_a_traceback(page, server, path):
     open_page(page, server, path, timeout=FIRST_LOAD)
     if path == "recognise":
@@ -147,15 +148,10 @@ def test_every_page_renders_without_a_traceback(page, server, path):
     settled(page)
     title = page.locator("[data-testid='stMainBlockContainer'] h1").first.inner_text()
     assert PAGES[path] in title
-    snap(page, f"page-{path or 'verify'}.png")
+    snap(page, f"page-{path or 'home'}.png")
     no_traceback(page)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Streamlit runs a pages/ folder as old-style pages until st.navigation has run once in the server "
-    "process: a bookmark opened first on a fresh server runs the page without the router (no sidebar, "
-    "AttributeError on st.session_state.recipe). Fix: rename pages/ (e.g. app_pages/) in streamlit_app.py."
-))
 def test_a_bookmark_opened_first_on_a_fresh_server(browser):
     with streamlit_server(log_name="streamlit-fresh.log") as fresh:
         context = browser.new_context(viewport={"width": 1366, "height": 900})
@@ -171,10 +167,6 @@ def test_a_bookmark_opened_first_on_a_fresh_server(browser):
             context.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The default page is served at / only: Streamlit ignores url_path='verify' of the default st.Page, "
-    "so /verify shows a 'Page not found' dialog (and then runs Verify anyway)."
-))
 def test_verify_has_its_own_url(page, server):
     open_page(page, server, "verify?b=train/elton_john/1")
     alert(page, DIFFERENT).wait_for()

@@ -23,6 +23,12 @@ from facedemo.recipes import DEFAULT_COMPARISON, DEFAULT_RECIPE, RECIPES, defaul
 from facedemo.tables import Album, data_uri
 
 THRESHOLD_RANGE = (0.0, 2.0)
+PRESENTATION_CSS = """<style>
+[data-testid='stMain'] [data-testid='stMarkdownContainer'] :is(p, li), [data-testid='stWidgetLabel'] p,
+[data-testid='stCaptionContainer'], [data-testid='stRadio'] p { font-size: 1.25rem; }
+[data-testid='stMain'] :is(h1, h1 span) { font-size: 3rem; }
+[data-testid='stMain'] :is(h3, h3 span) { font-size: 2rem; }
+</style>"""
 
 
 @st.cache_resource(show_spinner="Loading FaceNet and the face detector (once, a few seconds) ...")
@@ -138,7 +144,7 @@ def sidebar() -> None:
     st.query_params["recipe"] = recipe()
     st.query_params["present"] = "1" if st.session_state.presentation else "0"
     if st.session_state.presentation:
-        st.html("<style>html, body, [class*='st-'] { font-size: 1.25rem; } h1 { font-size: 3rem !important; }</style>")
+        st.html(PRESENTATION_CSS)
 
 
 def album(recipe: str | None = None) -> "Album":
