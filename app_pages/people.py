@@ -60,7 +60,8 @@ def _enrol() -> None:
     if not photos:
         _flash("error", f"Cannot enrol {name}: choose at least one photo (drop files or pick gallery photos).")
         return
-    added, skipped = 0, []
+    known_before = len(database.people.get(name, []))
+    usable, skipped = 0, []
     for photo in photos:
         try:
             encoded = state.encode_bytes(photo.data, database.recipe)
@@ -72,16 +73,24 @@ def _enrol() -> None:
             continue
         database.add(name, encoded.vector, sha256=encoded.sha256, source=photo.label)
         widgets.remember_crop(encoded.sha256, encoded.crop)
-        added += 1
+        usable += 1
+    added = len(database.people.get(name, [])) - known_before  # the same photo twice is kept once
+    photos_word = f"photo{'s' * (added != 1)}"
+    if added and known_before:
+        _flash("success", f"{name} was already enrolled: added {added} {photos_word} to theirs "
+                          f"({known_before + added} in all).")
+    elif added:
+        _flash("success", f"Enrolled {name} with {added} {photos_word}.")
+    elif usable:
+        _flash("info", f"{name} already has {'this photo' if usable == 1 else 'these photos'}: nothing new to enrol.")
     if added:
-        _flash("success", f"Enrolled {name} with {added} photo{'s' * (added != 1)}.")
         ss.people_new_name = ""
         ss.people_new_gallery = []
         ss[ROUND] = ss.get(ROUND, 0) + 1
         ss.people_person = name
     for reason in skipped:
         _flash("warning", f"Skipped {reason}")
-    if not added:
+    if not usable:
         _flash("error", f"Nobody enrolled: no usable face in the {len(photos)} photo(s).")
 
 
@@ -144,7 +153,8 @@ st.caption(
 st.info(
     "Privacy: uploaded photos stay in this browser session and are **not written to disk**. The database "
     "file you can download holds **encodings (128 numbers per photo) and names** — with each photo's sha256 "
-    "and file name — **not the photos**.",
+    "and file name — **not the photos**. The server keeps nothing after you leave: download the file to keep "
+    "your database, and load it back here next time.",
     icon="🔒",
 )
 for kind, text in ss.pop(FLASH, []):

@@ -31,7 +31,7 @@ with left:
 with right:
     if not database.names:
         st.warning("The database is empty: enrol someone on the People page first.")
-        st.page_link("pages/people.py", label="Go to People", icon="👥")
+        st.page_link("app_pages/people.py", label="Go to People", icon="👥")
     else:
         st.markdown(f"**{len(database)} people** in the database ({sum(len(p) for p in database.people.values())} photos).")
         threshold, comparison = widgets.person_threshold(database, "recognise_use_sidebar")

@@ -57,9 +57,12 @@ with right:
         database = state.database()
         if not database.names:
             st.warning("The database is empty: enrol someone on the People page first.")
-            st.page_link("pages/people.py", label="Go to People", icon="👥")
+            st.page_link("app_pages/people.py", label="Go to People", icon="👥")
         else:
-            if (ss.get("claim") or st.query_params.get("claim")) not in database.names:
+            wanted = ss.get("claim") or st.query_params.get("claim")
+            if wanted not in database.names:
+                if wanted:  # a bookmark, or a choice whose person has been removed since
+                    st.warning(f"'{wanted}' is not in the database; choose one of the {len(database)} people enrolled.")
                 guess = widgets.gallery_person(picked_a.ref) if picked_a and picked_a.ref else None
                 ss.claim = guess if guess in database.names else database.names[0]
             claim = st.selectbox(

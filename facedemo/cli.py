@@ -115,6 +115,7 @@ def _verify_claim(args: argparse.Namespace) -> int:
     if len(args.images) != 1 or not args.db:
         raise FacedemoError("verify --as NAME takes one photo and --db DB")
     database = FaceDatabase.load(args.db)
+    database.vectors(args.name)  # an unknown name is refused now, before the model loads
     printed: list[str] = []
     dist, door_open = _capture(printed, lambda: verify(
         args.images[0], args.name, database, _encoder(), threshold=args.threshold, comparison=args.comparison))
@@ -155,16 +156,20 @@ def cmd_enrol(args: argparse.Namespace) -> int:
     from facedemo.database import FaceDatabase
 
     database = FaceDatabase.load(args.db) if Path(args.db).exists() else FaceDatabase(args.recipe)
+    known = set(database.names)
     report = database.enrol_folder(args.folder, _encoder(),
                                    on_progress=lambda d, t: print(f"\rencoded {d}/{t} photos", end="", file=sys.stderr))
     print(file=sys.stderr)
     database.save(args.db)
-    lines = [f"{name}: {count} photo(s) enrolled" for name, count in report.added.items()]
-    lines += [f"skipped {source}: {reason}" for source, reason in report.skipped]
+    lines = [f"{name}: {count} photo(s) enrolled"
+             + (f" ({name} was already in the database; {len(database.people.get(name, []))} photos now)" if name in known else "")
+             for name, count in report.added.items()]
+    for source, reason in report.skipped:
+        print(f"error: skipped {source}: {reason}", file=sys.stderr)
     lines.append(f"saved {len(database)} people to {args.db}")
     _emit(args, {"added": report.added, "skipped": [{"image": s, "reason": r} for s, r in report.skipped],
                  "people": database.names, "db": str(args.db)}, lines)
-    return 0
+    return 1 if report.skipped else 0
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:

@@ -111,16 +111,26 @@ class FaceDatabase:
         return report
 
     def enrol_folder(self, folder: str | Path, encoder, *, on_progress: Callable[[int, int], None] | None = None) -> EnrolReport:
-        """Enrol a folder: one sub-folder per person, or loose files named after the person."""
+        """Enrol a folder: one sub-folder per person, or loose files named after the person.
+
+        Every folder name is checked as a person's name before any photo is encoded.
+        ``report.added`` counts the photos new to each person (a photo enrolled before is kept once).
+        """
         groups = people_in_folder(folder)
+        for name in groups:
+            try:
+                clean_name(name)
+            except InvalidNameError as error:
+                raise InvalidNameError(f"the folder {name!r} cannot be a person's name: {error}") from None
         total = sum(len(paths) for paths in groups.values())
         report, done = EnrolReport(), 0
         for name, paths in groups.items():
             encodings, failures = encoder.encode_many(paths, self.recipe)
             report.skipped += [(f.source, f.reason) for f in failures]
+            before = len(self.people.get(name, []))
             for encoding in encodings:
                 self.add(name, encoding.vector, sha256=encoding.sha256, source=Path(encoding.source).name)
-            report.added[name] = len(encodings)
+            report.added[name] = len(self.people.get(name, [])) - before
             done += len(paths)
             if on_progress:
                 on_progress(done, total)

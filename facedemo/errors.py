@@ -53,3 +53,7 @@ class InvalidNameError(DatabaseError):
 
 class DatabaseFileError(DatabaseError):
     """A database file that cannot be read or does not fit the current model."""
+
+
+class TooSlowError(FacedemoError):
+    """Work on one request took longer than the time allowed for it (the app's guard)."""

@@ -171,3 +171,40 @@ def test_verify_has_its_own_url(page, server):
     open_page(page, server, "verify?b=train/elton_john/1")
     alert(page, DIFFERENT).wait_for()
     assert page.get_by_text("Page not found").count() == 0
+
+
+def test_five_people_at_once_each_get_their_own_verdict(browser, server):
+    """Five browsers open five bookmarks at the same moment; each sees its own photos and verdict."""
+    cases = [("val/madonna/1", "train/madonna/2", SAME), ("val/elton_john/1", "train/madonna/1", DIFFERENT),
+             ("val/jerry_seinfeld/1", "train/jerry_seinfeld/1", SAME), ("val/mindy_kaling/3", "train/mindy_kaling/5", SAME),
+             ("val/ben_afflek/1", "train/elton_john/1", DIFFERENT)]
+    contexts = [browser.new_context(viewport={"width": 1366, "height": 900}) for _ in cases]
+    try:
+        tabs = [context.new_page() for context in contexts]
+        for tab, (a, b, _) in zip(tabs, cases):
+            tab.set_default_timeout(FIRST_LOAD)
+            tab.goto(f"{server}/verify?a={a}&b={b}", wait_until="commit")  # all five runs overlap on the server
+        for tab, (a, b, verdict) in zip(tabs, cases):
+            alert(tab, verdict).wait_for()
+            for ref in (a, b):
+                tab.get_by_text(ref, exact=True).wait_for()
+            settled(tab)
+            assert alert(tab, DIFFERENT if verdict == SAME else SAME).count() == 0
+            no_traceback(tab)
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def test_uploads_over_the_cap_or_in_another_format_get_a_sentence(page, server):
+    open_page(page, server, "verify")
+    page.locator(".st-key-a_from").get_by_text("Upload").click()
+    page.get_by_text("Drop a photo here (JPEG or PNG, up to 20 MB)").wait_for()
+    chooser = page.locator(".st-key-a_upload input[type='file']")
+    chooser.set_input_files({"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": b"\xff\xd8\xff" + bytes(21 << 20)})
+    page.get_by_text("File must be 20.0MB or smaller.").wait_for()  # the browser refuses it before it is sent
+    chooser.set_input_files({"name": "IMG_0001.heic", "mimeType": "image/heic",
+                             "buffer": b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + bytes(64)})
+    alert(page, "is a HEIC image, which is unsupported: please use a JPEG or PNG photo").wait_for()
+    snap(page, "verify-heic-upload.png")
+    no_traceback(page)

@@ -9,7 +9,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import streamlit as st
@@ -17,12 +20,18 @@ import streamlit as st
 from facedemo import assets
 from facedemo.database import FaceDatabase
 from facedemo.encoder import FaceEncoder
+from facedemo.errors import TooSlowError
 from facedemo.faces import Face
 from facedemo.gallery import LabelledEncodings, encode_folder
 from facedemo.recipes import DEFAULT_COMPARISON, DEFAULT_RECIPE, RECIPES, default_threshold
 from facedemo.tables import Album, data_uri
 
 THRESHOLD_RANGE = (0.0, 2.0)
+# Seconds one photo may take from bytes to encoding. Decoding is bounded (50 megapixels at most,
+# big JPEGs decoded at reduced scale) and detection runs at 1024 px, so a photo takes about a
+# second; the guard is for what limits cannot rule out (a decoder's worst case, a crowded server).
+ENCODE_TIMEOUT = 60.0
+T = TypeVar("T")
 PRESENTATION_CSS = """<style>
 [data-testid='stMain'] [data-testid='stMarkdownContainer'] :is(p, li), [data-testid='stWidgetLabel'] p,
 [data-testid='stCaptionContainer'], [data-testid='stRadio'] p { font-size: 1.25rem; }
@@ -51,10 +60,41 @@ class UploadEncoding:
     sha256: str
 
 
+def within(seconds: float, action: Callable[[], T]) -> T:
+    """``action()``, or :class:`TooSlowError` when it has not finished after ``seconds``.
+
+    The work runs in a daemon thread: Python cannot stop it, but the session waiting for it is
+    freed and told why; the thread ends on its own and its result is dropped.
+    """
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            outcome["value"] = action()
+        except BaseException as error:  # noqa: BLE001 - handed to the caller below
+            outcome["error"] = error
+
+    worker = threading.Thread(target=work, name="facedemo-request", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise TooSlowError(
+            f"this photo took longer than {seconds:.0f} s to process, so it was given up (the server may be "
+            "busy); please try again, or use a smaller JPEG or PNG photo"
+        )
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 @st.cache_data(show_spinner="Finding the face and encoding it ...", max_entries=256)
 def encode_bytes(data: bytes, recipe: str) -> UploadEncoding:
-    """Encode a photo's bytes, cached by content and recipe. Raises the project's errors."""
-    encoding = encoder().encode(data, recipe)
+    """Encode a photo's bytes, cached by content and recipe, within :data:`ENCODE_TIMEOUT` seconds.
+
+    Raises the project's errors (:class:`TooSlowError` when it takes too long).
+    """
+    model = encoder()
+    encoding = within(ENCODE_TIMEOUT, lambda: model.encode(data, recipe))
     prepared = encoding.prepared
     return UploadEncoding(
         encoding.vector, prepared.crop, prepared.rgb, prepared.face, tuple(prepared.faces),

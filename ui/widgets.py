@@ -105,12 +105,17 @@ def picked_photo(
         return PickedPhoto(data, ref, ref) if data is not None else None
     if choice == "upload":
         upload = st.file_uploader(
-            "Drop a photo here (JPEG, PNG, WebP, ...)", key=f"{key}_upload",
+            f"Drop a photo here (JPEG or PNG, up to {upload_limit_mb()} MB)", key=f"{key}_upload",
             help="The photo stays in your browser session; it is not written to disk.",
         )
         return PickedPhoto(upload.getvalue(), upload.name) if upload is not None else None
     shot = st.camera_input("Take a photo", key=f"{key}_camera")
     return PickedPhoto(shot.getvalue(), "webcam photo") if shot is not None else None
+
+
+def upload_limit_mb() -> int:
+    """The upload size cap in MB (``server.maxUploadSize`` in ``.streamlit/config.toml``)."""
+    return int(st.get_option("server.maxUploadSize"))
 
 
 def photo_input(label: str, key: str, **options) -> bytes | None:
