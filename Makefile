@@ -1,6 +1,7 @@
 # facedemo: two commands for a fresh machine.
 #   make app   — set everything up and start the app on the bundled gallery
 #   make test  — set everything up and run the tests
+#   make benchmark — set everything up and time it (benchmarks/run.py; table + benchmarks/results/latest.json)
 # Everything lives inside this folder: .venv/ (packages), models/ and images/ (assets), .cache/.
 
 PYTHON ?= python3
@@ -8,7 +9,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: app test setup venv browser clean
+.PHONY: app test benchmark setup venv browser clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +35,9 @@ app: setup
 
 test: setup browser
 	$(PY) -m pytest
+
+benchmark: setup
+	$(PY) benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) .cache test-artifacts .pytest_cache

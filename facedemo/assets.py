@@ -204,5 +204,11 @@ def setup(progress: Progress = _say) -> dict[str, Path]:
         from facedemo.model import convert_legacy_model
 
         convert_legacy_model(legacy_model_path(), converted)
+    from facedemo.model import convert_to_tflite, tflite_model_path
+
+    fast = tflite_model_path(converted)
+    if not fast.exists() or fast.stat().st_mtime < converted.stat().st_mtime:
+        progress("making the fast TFLite copy of the model (once, under a minute) ...")
+        convert_to_tflite(converted, fast)
     progress(f"ready: model {converted}, gallery {gallery_dir()}")
     return {"h5": legacy_model_path(), "model": converted, "gallery": gallery_dir()}

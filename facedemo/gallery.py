@@ -19,11 +19,11 @@ from facedemo import assets
 from facedemo.database import labelled_photos
 from facedemo.encoder import Failure, FaceEncoder
 from facedemo.faces import CROP_MARGIN, STAGE_THRESHOLDS, Face, crop_face
-from facedemo.images import read_image
+from facedemo.images import WORK_MAX_SIDE, read_image
 from facedemo.model import EMBEDDING_SIZE
 from facedemo.recipes import DEFAULT_RECIPE
 
-PIPELINE_VERSION = json.dumps({"v": 1, "margin": CROP_MARGIN, "stages": STAGE_THRESHOLDS}, sort_keys=True)
+PIPELINE_VERSION = json.dumps({"v": 2, "embedder": "tflite-float32", "margin": CROP_MARGIN, "stages": STAGE_THRESHOLDS}, sort_keys=True)
 
 
 @dataclass
@@ -46,7 +46,7 @@ class LabelledEncodings:
 
     def crop(self, index: int) -> np.ndarray:
         """The 160×160 uint8 region the model saw for row ``index`` (whole photo for course)."""
-        rgb = read_image(self.paths[index])
+        rgb = read_image(self.paths[index], max_side=WORK_MAX_SIDE)  # the pixels the boxes refer to
         box = self.boxes[index]
         if box is None:
             from facedemo.faces import course_input

@@ -1,0 +1,60 @@
+"""A fresh process's way to its first verification result; run by ``benchmarks/run.py``.
+
+``python benchmarks/coldstart.py A.jpg B.jpg`` prints one JSON line as soon as the distance of the
+two photos is known: where the seconds went (each step from this script's first line) and the
+process's peak resident memory. The parent measures the wall time from launching the process to
+that line, which also counts the interpreter's own start.
+"""
+
+from __future__ import annotations
+
+import time
+
+START = time.perf_counter()
+
+import json  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main() -> None:
+    steps: dict[str, float] = {}
+    mark = START
+
+    def step(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        steps[name] = now - mark
+        mark = now
+
+    import tensorflow  # noqa: F401  (the heaviest import, timed on its own)
+
+    step("import_tensorflow_s")
+    from facedemo.encoder import FaceEncoder
+    from facedemo.recipes import default_threshold
+
+    step("import_facedemo_s")
+    encoder = FaceEncoder.load()
+    step("load_model_s")
+    first = encoder.encode(sys.argv[1])
+    step("first_photo_s")
+    second = encoder.encode(sys.argv[2])
+    distance = float(((first.vector - second.vector) ** 2).sum() ** 0.5)
+    step("second_photo_s")
+    result = {
+        "distance": distance,
+        "same_person": distance < default_threshold("aligned", "pair"),
+        "steps": steps,
+        "total_in_process_s": time.perf_counter() - START,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
