@@ -16,6 +16,7 @@ import base64
 import pandas as pd
 import streamlit as st
 
+from facedemo import assets
 from facedemo.database import FaceDatabase, clean_name
 from facedemo.errors import FacedemoError
 from facedemo.images import image_to_png
@@ -115,7 +116,24 @@ def _remove_photo(name: str, index: int) -> None:
 
 def _reset() -> None:
     ss.pop("database", None)
-    _flash("success", "Back to the office: the gallery's train photos.")
+    kept = state.kept_office() is not None
+    _flash("success", "Back to the office kept on this server." if kept else "Back to the office: the gallery's train photos.")
+
+
+def _keep() -> None:
+    database = state.database()
+    try:
+        database.save(assets.office_path())
+    except OSError as error:
+        _flash("error", f"Could not save on the server: {error.strerror or error}.")
+        return
+    _flash("success", f"Kept on this server: every new session, also after a restart, starts with these "
+                      f"{len(database)} people.")
+
+
+def _forget() -> None:
+    assets.office_path().unlink(missing_ok=True)
+    _flash("success", "The server no longer keeps an office: new sessions start from the gallery's train photos.")
 
 
 def _load() -> None:
@@ -153,8 +171,8 @@ st.caption(
 st.info(
     "Privacy: uploaded photos stay in this browser session and are **not written to disk**. The database "
     "file you can download holds **encodings (128 numbers per photo) and names** — with each photo's sha256 "
-    "and file name — **not the photos**. The server keeps nothing after you leave: download the file to keep "
-    "your database, and load it back here next time.",
+    "and file name — **not the photos**. The server keeps nothing after you leave, unless someone presses "
+    "**Keep as this server's office** (encodings and names only): download the file to keep your database.",
     icon="🔒",
 )
 for kind, text in ss.pop(FLASH, []):
@@ -259,6 +277,10 @@ with save:
         mime="application/octet-stream", key="people_download", on_click="ignore", icon="⬇️",
     )
     st.caption("Encodings and names only, no photos. Load it back here later, or with `python -m facedemo`.")
+    st.button("Keep as this server's office", key="people_keep", on_click=_keep, icon="📌",
+              help="For the instructor: new sessions, also after the app restarts, start with this database.")
+    if assets.office_path().is_file():
+        st.button("Forget the server's office", key="people_forget", on_click=_forget)
 with load:
     st.subheader("📂 Load a database file")
     st.file_uploader("A database file saved from this page", key="people_load")

@@ -11,6 +11,7 @@ Offline overrides (environment variable, or the same-named ``setup`` flag):
 - ``FACEDEMO_FACENET_H5`` an existing ``facenet_keras.h5``
 - ``FACEDEMO_GALLERY``    an existing photo folder holding ``train/<person>/*.jpg`` and ``val/...``
 - ``FACEDEMO_MODELS_DIR`` where the model files live (default: ``models/`` of this checkout)
+- ``FACEDEMO_OFFICE_DB``  the database the app keeps on the server when asked (default: ``.cache/office.npz``)
 """
 
 from __future__ import annotations
@@ -69,6 +70,14 @@ def converted_model_path() -> Path:
 def gallery_dir() -> Path:
     """The bundled gallery, holding ``train/`` and ``val/`` (``FACEDEMO_GALLERY`` or ``images/``)."""
     return Path(os.environ.get("FACEDEMO_GALLERY") or ROOT / "images")
+
+
+def office_path() -> Path:
+    """The database an instructor keeps on the server (``FACEDEMO_OFFICE_DB`` or ``.cache/office.npz``).
+
+    Every new app session, also after a restart, starts from it when it exists.
+    """
+    return Path(os.environ.get("FACEDEMO_OFFICE_DB") or cache_dir() / "office.npz")
 
 
 def sha256_of(path: Path) -> str:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The office an instructor keeps on the server goes to a scratch folder in tests (also for the
+# app servers they start), never to .cache/office.npz where it would change `make app`'s sessions.
+os.environ["FACEDEMO_OFFICE_DB"] = str(Path(tempfile.mkdtemp(prefix="facedemo-office-")) / "office.npz")
 
 
 @pytest.fixture(scope="session")

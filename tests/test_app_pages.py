@@ -251,6 +251,30 @@ def test_people_remove_one_photo(app):
     assert any("Removed photo 1 of elton_john" in v for v in texts(app.success))
 
 
+def test_people_kept_office_survives_a_restart_until_forgotten(app):
+    """The instructor keeps the office on the server; every new session starts from it."""
+    from facedemo import assets
+
+    page(app, "app_pages/people.py")
+    app.selectbox(key="people_person").set_value("elton_john").run()
+    app.button(key="people_remove_person").click().run()
+    app.button(key="people_keep").click().run()
+    assert any("Kept on this server" in v for v in texts(app.success))
+    assert assets.office_path().is_file()
+    try:
+        import streamlit as st
+
+        st.cache_data.clear()  # as after a restart: nothing in memory, only the file
+        fresh = page(open_verify(), "app_pages/people.py")
+        assert "elton_john" not in list(fresh.dataframe[0].value["name"])
+        assert len(fresh.session_state["database"]) == 4
+        fresh.button(key="people_forget").click().run()
+        later = page(open_verify(), "app_pages/people.py")
+        assert "elton_john" in list(later.dataframe[0].value["name"])
+    finally:
+        assets.office_path().unlink(missing_ok=True)
+
+
 def test_people_download_and_load_back(app):
     page(app, "app_pages/people.py")
     app.selectbox(key="people_person").set_value("madonna").run()

@@ -20,7 +20,7 @@ import streamlit as st
 from facedemo import assets
 from facedemo.database import FaceDatabase
 from facedemo.encoder import FaceEncoder
-from facedemo.errors import TooSlowError
+from facedemo.errors import FacedemoError, TooSlowError
 from facedemo.faces import Face
 from facedemo.gallery import LabelledEncodings, encode_folder
 from facedemo.recipes import DEFAULT_COMPARISON, DEFAULT_RECIPE, RECIPES, default_threshold
@@ -148,15 +148,36 @@ def threshold() -> float:
 
 
 def database() -> FaceDatabase:
-    """This session's face database; starts as the gallery's train photos (the "office")."""
+    """This session's face database.
+
+    It starts as the office kept on this server (People page, "Keep as this server's office"), if
+    there is one for the current recipe, else as the gallery's train photos.
+    """
     ss = st.session_state
     if "database" not in ss or ss.database.recipe != recipe():
-        enrolled = gallery("train", recipe())
-        office = FaceDatabase(recipe())
-        for vector, label, path in zip(enrolled.vectors, enrolled.labels, enrolled.paths):
-            office.add(label, vector, source=path.name)
-        ss.database = office
+        ss.database = kept_office() or gallery_office()
     return ss.database
+
+
+def gallery_office() -> FaceDatabase:
+    """The gallery's train photos as the office's employees."""
+    enrolled = gallery("train", recipe())
+    office = FaceDatabase(recipe())
+    for vector, label, path in zip(enrolled.vectors, enrolled.labels, enrolled.paths):
+        office.add(label, vector, source=path.name)
+    return office
+
+
+def kept_office() -> FaceDatabase | None:
+    """The office kept on the server for the current recipe, or None (none, damaged, other recipe)."""
+    path = assets.office_path()
+    if not path.is_file():
+        return None
+    try:
+        kept = FaceDatabase.load(path)
+    except FacedemoError:
+        return None
+    return kept if kept.recipe == recipe() else None
 
 
 def _on_recipe_change() -> None:
