@@ -9,7 +9,7 @@ import streamlit as st
 
 from facedemo import projection, tables
 from ui import charts, state
-from ui.messages import attempt
+from ui.messages import album_or_stop, attempt
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "gif"]
 
@@ -29,9 +29,7 @@ st.markdown(
 )
 
 recipe, threshold = state.recipe(), state.threshold()
-album = attempt(lambda: state.album(recipe), what="The gallery could not be loaded: ")
-if album is None:
-    st.stop()
+album = album_or_stop(recipe)
 points, fitted = gallery_map(recipe, album)
 thumbs = state.thumbnails(recipe)
 

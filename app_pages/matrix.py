@@ -8,7 +8,7 @@ import streamlit as st
 
 from facedemo import metrics, tables
 from ui import charts, state
-from ui.messages import attempt
+from ui.messages import album_or_stop, attempt
 
 MAX_PHOTOS = 16
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "gif"]
@@ -32,9 +32,7 @@ st.markdown(
 )
 
 recipe, threshold = state.recipe(), state.threshold()
-album = attempt(lambda: state.album(recipe), what="The gallery could not be loaded: ")
-if album is None:
-    st.stop()
+album = album_or_stop(recipe)
 
 ss = st.session_state
 if "matrix_photos" not in ss:

@@ -9,7 +9,7 @@ import streamlit as st
 from facedemo import calibration, metrics, tables
 from facedemo.recipes import NOTEBOOK_THRESHOLD, RECIPES, default_threshold
 from ui import charts, state
-from ui.messages import attempt
+from ui.messages import album_or_stop, attempt
 
 SETS = {"train + val": "every gallery photo", "train": "the train photos", "val": "the val photos"}
 
@@ -60,9 +60,7 @@ st.markdown(
 )
 
 recipe, threshold = state.recipe(), state.threshold()
-album = attempt(lambda: state.album(recipe), what="The gallery could not be loaded: ")
-if album is None:
-    st.stop()
+album = album_or_stop(recipe)
 
 which = st.radio("Pairs from", list(SETS), key="threshold_set", horizontal=True, format_func=lambda s: f"{s} ({SETS[s]})",
                  bind="query-params")

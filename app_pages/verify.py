@@ -37,22 +37,14 @@ with left:
     picked_a = widgets.picked_photo("Photo at the door", "a", default="val/madonna/1")
     encoded_a = widgets.encode_photo(picked_a, what="Photo at the door: ")
     if encoded_a is not None:
-        photo, crop = st.columns([2, 1])
-        with photo:
-            widgets.show_photo(encoded_a, picked_a.label)
-        with crop:
-            widgets.show_crop(encoded_a.crop)
+        widgets.show_photo_and_crop(encoded_a, picked_a.label)
 
 with right:
     if mode == "photos":
         picked_b = widgets.picked_photo("Photo to compare with", "b", default="train/madonna/1")
         encoded_b = widgets.encode_photo(picked_b, what="Photo to compare with: ")
         if encoded_b is not None:
-            photo, crop = st.columns([2, 1])
-            with photo:
-                widgets.show_photo(encoded_b, picked_b.label)
-            with crop:
-                widgets.show_crop(encoded_b.crop)
+            widgets.show_photo_and_crop(encoded_b, picked_b.label)
     else:
         database = state.database()
         if not database.names:

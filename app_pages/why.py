@@ -10,7 +10,7 @@ from facedemo import calibration, metrics, naive, tables
 from facedemo.images import read_image
 from facedemo.recipes import RECIPES, default_threshold
 from ui import charts, state
-from ui.messages import attempt
+from ui.messages import album_or_stop, attempt
 
 
 @st.cache_data(show_spinner="Comparing every pair of whole photos pixel by pixel (first time only) ...")
@@ -53,9 +53,7 @@ st.markdown(
 )
 
 recipe, threshold = state.recipe(), state.threshold()
-album = attempt(lambda: state.album(recipe), what="The gallery could not be loaded: ")
-if album is None:
-    st.stop()
+album = album_or_stop(recipe)
 pixels = attempt(lambda: pixel_matrix(tuple(str(path) for path in album.encodings.paths)),
                  what="The pixel distances could not be computed: ")
 if pixels is None:

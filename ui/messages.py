@@ -23,3 +23,13 @@ def attempt(action: Callable[[], T], *, what: str = "") -> T | None:
     except Exception as error:  # noqa: BLE001 - a student must never see a traceback
         st.error(f"{what}Something went wrong with this input ({type(error).__name__}). Please try another photo.")
     return None
+
+
+def album_or_stop(recipe: str):
+    """The gallery album for ``recipe``; on failure say why and stop the page (nothing to show without it)."""
+    from ui import state
+
+    album = attempt(lambda: state.album(recipe), what="The gallery could not be loaded: ")
+    if album is None:
+        st.stop()
+    return album

@@ -188,6 +188,15 @@ def show_crop(crop: np.ndarray, caption: str = "what the model sees (160×160)")
     st.image(crop, caption=caption, width="stretch")
 
 
+def show_photo_and_crop(encoded: state.UploadEncoding, caption: str) -> None:
+    """The photo with its face boxes and, beside it (a third as wide), the crop the model saw."""
+    photo, crop = st.columns([2, 1])
+    with photo:
+        show_photo(encoded, caption)
+    with crop:
+        show_crop(encoded.crop)
+
+
 def remember_crop(sha256: str, crop: np.ndarray) -> None:
     """Keep an enrolled upload's crop in this session, to show it later (photos are not kept)."""
     st.session_state.setdefault(CROPS_KEY, {})[sha256] = crop
