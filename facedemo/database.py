@@ -245,6 +245,7 @@ class FaceDatabase:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+        _remove_stale_temporaries(path)
         return path
 
     @classmethod
@@ -281,6 +282,26 @@ class FaceDatabase:
         except OSError as error:
             raise DatabaseFileError(f"cannot read the database '{path}': {error.strerror or error}") from None
         return cls.from_bytes(data, name=f"'{path.name}'")
+
+
+STALE_TEMPORARY_SECONDS = 600
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete temporary files that a save killed mid-write left beside ``path``.
+
+    Only those older than :data:`STALE_TEMPORARY_SECONDS`, so another process saving right now is
+    never disturbed.
+    """
+    import time
+
+    cutoff = time.time() - STALE_TEMPORARY_SECONDS
+    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+        try:
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+        except OSError:
+            pass
 
 
 def _is_photo(path: Path) -> bool:

@@ -116,3 +116,17 @@ def test_people_in_folder_layouts(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(DatabaseFileError, match="no photos"):
         people_in_folder(tmp_path / "empty")
+
+
+def test_save_cleans_up_what_a_killed_save_left(database, tmp_path):
+    import os
+    import time
+
+    stale = tmp_path / ".office.npz.abc123.tmp"
+    fresh = tmp_path / ".office.npz.def456.tmp"
+    stale.write_bytes(b"half a file")
+    fresh.write_bytes(b"another process saving now")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    database.save(tmp_path / "office.npz")
+    assert not stale.exists() and fresh.exists()
