@@ -98,6 +98,7 @@ def test_a_save_killed_at_any_moment_leaves_the_old_or_the_new_database(tmp_path
         time.sleep(rng.uniform(0.0, 0.15))
         saver.send_signal(signal.SIGKILL)
         saver.wait(timeout=10)
+        saver.stdout.close()
         seen.append(expected[contents(FaceDatabase.load(path))])  # KeyError: garbage; DatabaseFileError: damaged
     interrupted = len(list(tmp_path.glob(".office.npz.*.tmp")))  # temporary files of saves cut short
     print(f"20 kills: {seen.count('old')} old, {seen.count('new')} new, {interrupted} saves cut mid-write")

@@ -87,7 +87,9 @@ def within(seconds: float, action: Callable[[], T]) -> T:
     return outcome["value"]
 
 
-@st.cache_data(show_spinner="Finding the face and encoding it ...", max_entries=256)
+# Each entry holds the photo at ≤ 2000 px (up to ~12 MB): 64 entries, kept an hour, bound the memory
+# a class of uploads can take while a slider move still never re-encodes.
+@st.cache_data(show_spinner="Finding the face and encoding it ...", max_entries=64, ttl=3600)
 def encode_bytes(data: bytes, recipe: str) -> UploadEncoding:
     """Encode a photo's bytes, cached by content and recipe, within :data:`ENCODE_TIMEOUT` seconds.
 
