@@ -219,5 +219,8 @@ def setup(progress: Progress = _say) -> dict[str, Path]:
     if not fast.exists() or fast.stat().st_mtime < converted.stat().st_mtime:
         progress("making the fast TFLite copy of the model (once, under a minute) ...")
         convert_to_tflite(converted, fast)
+    from facedemo.mtcnn_convert import convert_stages  # MTCNN's networks, so detection needs no TF
+
+    convert_stages(models_dir(), progress=progress)
     progress(f"ready: model {converted}, gallery {gallery_dir()}")
     return {"h5": legacy_model_path(), "model": converted, "gallery": gallery_dir()}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -20,6 +21,7 @@ from PIL import Image
 from facedemo.errors import NoFaceFoundError
 from facedemo.images import downscale
 from facedemo.model import INPUT_SIZE
+from facedemo.mtcnn_lite import LANDMARKS, MTCNNLite
 
 DETECT_MAX_SIDE = 1024
 CROP_MARGIN = 0.1
@@ -43,19 +45,22 @@ class Face:
 
 
 class FaceDetector:
-    """MTCNN (``mtcnn`` 1.0.0, weights shipped in the wheel), loaded on first use, thread-safe."""
+    """MTCNN, loaded on first use, thread-safe (one detection at a time).
+
+    Runs :mod:`facedemo.mtcnn_lite`: the ``mtcnn`` 1.0.0 package's pipeline and shipped weights
+    on LiteRT, without importing TensorFlow. On the 118 gallery photos it finds the very faces the
+    package finds (same boxes and landmarks to the pixel; ``tests/test_detector.py``).
+    """
 
     def __init__(self, *, min_confidence: float = MIN_CONFIDENCE, max_side: int = DETECT_MAX_SIDE):
         self.min_confidence = min_confidence
         self.max_side = max_side
-        self._mtcnn = None
+        self._mtcnn: MTCNNLite | None = None
         self._lock = threading.Lock()
 
-    def _detector(self):
+    def _detector(self) -> MTCNNLite:
         if self._mtcnn is None:
-            from mtcnn import MTCNN
-
-            self._mtcnn = _compile_stages(MTCNN(device="CPU:0"))
+            self._mtcnn = load_detector()
         return self._mtcnn
 
     def detect(self, rgb: np.ndarray) -> list[Face]:
@@ -70,35 +75,39 @@ class FaceDetector:
         """
         small, scale = downscale(rgb, self.max_side)
         with self._lock:
-            found = self._detector().detect_faces(small, **STAGE_THRESHOLDS)
-        faces = [_to_face(item, scale) for item in found if item["confidence"] >= self.min_confidence]
+            found = self._detector().detect(small, **STAGE_THRESHOLDS)
+        faces = [
+            _to_face(box, float(score), points, scale)
+            for box, score, points in zip(found.boxes, found.scores, found.landmarks)
+            if score >= self.min_confidence
+        ]
         return sorted(faces, key=lambda face: face.box[2] * face.box[3], reverse=True)
 
 
-def _compile_stages(mtcnn):
-    """Run MTCNN's three networks as ``tf.function`` graphs instead of eager Keras calls.
+def load_detector(folder: Path | None = None) -> MTCNNLite:
+    """MTCNN's three stages from ``folder`` (default: the models folder).
 
-    ``mtcnn`` 1.0.0 calls each stage's Keras model eagerly (P-Net once per pyramid scale), and
-    Keras' per-layer Python overhead was ~70 % of the detection time: 0.27 s → 0.09 s per gallery
-    photo on 2 cores, with boxes, landmarks and confidences bit-identical on all 118 photos.
-    One signature with free height, width and batch (the networks are fully convolutional or
-    take fixed-size patches) means one trace per network, however many photo sizes come by.
-    Leaves a detector it does not recognise (another ``mtcnn`` version) as it is.
+    Their TFLite files are made there first when missing (a few seconds; that once, TensorFlow
+    is imported), as :func:`facedemo.model.load_model` does for FaceNet's.
     """
-    import tensorflow as tf
+    from facedemo import assets
+    from facedemo.mtcnn_convert import convert_stages, stages_ready
 
-    spec = [tf.TensorSpec([None, None, None, 3], tf.float32)]
-    for stage in getattr(mtcnn, "stages", []):
-        model = getattr(stage, "_model", None)
-        if model is not None and not isinstance(model, tf.types.experimental.PolymorphicFunction):
-            stage._model = tf.function(model, input_signature=spec)
-    return mtcnn
+    folder = Path(folder) if folder else assets.models_dir()
+    if not stages_ready(folder):
+        convert_stages(folder)
+    return MTCNNLite(folder)
 
 
-def _to_face(item: dict, scale: float) -> Face:
-    x, y, w, h = (int(round(v / scale)) for v in item["box"])
-    landmarks = {k: (int(round(p[0] / scale)), int(round(p[1] / scale))) for k, p in item["keypoints"].items()}
-    return Face(box=(max(x, 0), max(y, 0), w, h), confidence=float(item["confidence"]), landmarks=landmarks)
+def _to_face(box: np.ndarray, confidence: float, points: np.ndarray, scale: float) -> Face:
+    """Whole pixels of the detection image first (as the ``mtcnn`` package reports them), then the photo's."""
+    x1, y1, x2, y2 = box
+    x, y, w, h = (int(round(v / scale)) for v in np.round([x1, y1, x2 - x1, y2 - y1]).astype(int))
+    pixels = np.round(points).astype(int)
+    landmarks = {
+        name: (int(round(px / scale)), int(round(py / scale))) for name, (px, py) in zip(LANDMARKS, pixels)
+    }
+    return Face(box=(max(x, 0), max(y, 0), w, h), confidence=confidence, landmarks=landmarks)
 
 
 def crop_face(rgb: np.ndarray, face: Face, *, margin: float = CROP_MARGIN, size: int = INPUT_SIZE) -> np.ndarray:

@@ -7,11 +7,12 @@ a "ScaleSum": ``inputs[0] + inputs[1] * scale``), load each layer's weights by n
 save the result once in Keras 3's native format.
 
 Inference runs on a float32 TFLite copy of that model (``models/facenet.tflite``, made once from
-the ``.keras`` file, lazily, like the ``.keras`` conversion) through TensorFlow's own TFLite
-interpreter with XNNPACK. Measured on 2 CPU cores (``benchmarks/run.py``): loading it takes
-~0.1 s instead of ~5 s for the ``.keras`` file plus ~4 s to trace the ``tf.function``; one face
-takes ~0.06 s instead of ~0.08 s; outputs agree with Keras within 1e-5. The Keras model itself is
-loaded only when something asks for it (``Embedder.model``: architecture, weight count).
+the ``.keras`` file, lazily, like the ``.keras`` conversion) through LiteRT's TFLite interpreter
+(:mod:`facedemo.litert`, XNNPACK), so encoding never imports TensorFlow. Measured on 2 CPU cores
+(``benchmarks/run.py``): loading it takes ~0.1 s instead of ~5 s for the ``.keras`` file plus ~4 s
+to trace the ``tf.function``; one face takes ~0.06 s instead of ~0.08 s; outputs agree with Keras
+within 1e-5 (and LiteRT's equal ``tf.lite``'s bit for bit). The Keras model itself is loaded only
+when something asks for it (``Embedder.model``: architecture, weight count).
 
 Nothing heavy happens at import time: TensorFlow is imported inside the functions that need it.
 """
@@ -30,12 +31,12 @@ from typing import Any
 import numpy as np
 
 from facedemo.errors import ModelFileError
+from facedemo.litert import INTERPRETER_THREADS, open_interpreter
 
 INPUT_SIZE = 160
 EMBEDDING_SIZE = 128
 WEIGHT_COUNT = 22_808_144
 BATCH_SIZE = 32
-INTERPRETER_THREADS = 2  # the 2-core machines this runs on; TFLite's default is 1
 
 
 def _keras():
@@ -251,7 +252,7 @@ class Embedder:
 
 
 class _TFLiteRunner:
-    """TensorFlow's TFLite interpreter (XNNPACK) with two fixed batch sizes: 1 and ``BATCH_SIZE``.
+    """LiteRT's interpreter (XNNPACK, no TensorFlow import) with two fixed batch sizes: 1 and ``BATCH_SIZE``.
 
     Resizing one interpreter's input costs ~0.05 s each time, so a full batch goes to an
     interpreter made for ``BATCH_SIZE`` (created on first use) and any other count runs face by
@@ -268,13 +269,7 @@ class _TFLiteRunner:
     def _interpreter(self, batch: int):
         with self._guard:
             if batch not in self._interpreters:
-                import tensorflow as tf
-
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation notice
-                    interpreter = tf.lite.Interpreter(
-                        model_path=str(self.path), num_threads=INTERPRETER_THREADS
-                    )
+                interpreter = open_interpreter(self.path, threads=INTERPRETER_THREADS)
                 index = interpreter.get_input_details()[0]["index"]
                 interpreter.resize_tensor_input(index, [batch, INPUT_SIZE, INPUT_SIZE, 3])
                 interpreter.allocate_tensors()
