@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import state, widgets
+from ui import confidence_view, state, widgets
 from ui.messages import attempt
 
 TABLE_ROWS = 10
@@ -57,6 +57,8 @@ if ranking:
                 widgets.show_crop(crop, f"nearest: {best.name} (enrolled)")
             else:
                 st.caption(f"nearest: {best.name} (no enrolled photo to show)")
+    confidence_view.how_sure(best.distance, threshold, against="person", comparison=comparison,
+                             what=f"the photo and {best.name}", people=len(ranking))
 
     st.divider()
     st.subheader("Everyone in the database, nearest first")

@@ -12,7 +12,7 @@ import streamlit as st
 
 from facedemo.metrics import distance_matrix
 from facedemo.recipes import default_threshold
-from ui import state, widgets
+from ui import confidence_view, state, widgets
 from ui.messages import attempt
 
 MODES = {"photos": "👤👤 Two photos", "name": "👤🪪 A photo and a claimed name (ID card)"}
@@ -85,6 +85,7 @@ if mode == "photos":
         )
         with st.expander("Why did it say no?" if not door_open else "Why did it say yes?", expanded=not door_open):
             st.markdown(widgets.explain_distance(distance, threshold, what="the two photos"))
+        confidence_view.how_sure(distance, threshold, against="photo")
 elif encoded_a is not None and database.names and claim:
     result = attempt(lambda: database.verify(encoded_a.vector, claim, threshold=verify_threshold, comparison=comparison))
     if result is not None:
@@ -95,3 +96,5 @@ elif encoded_a is not None and database.names and claim:
         )
         with st.expander("Why did it say no?" if not door_open else "Why did it say yes?", expanded=not door_open):
             st.markdown(widgets.explain_distance(distance, verify_threshold, what=f"the photo and {claim}'s encodings"))
+        confidence_view.how_sure(distance, verify_threshold, against="person", comparison=comparison,
+                                 what=f"the photo and {claim}")

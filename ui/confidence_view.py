@@ -1,0 +1,130 @@
+"""The "How sure is it?" part under a verdict: P(same person) at this distance and the threshold's errors.
+
+The figures come from :mod:`facedemo.confidence` fitted on the gallery's photos (train + val),
+with the distances that match what the page compares: photo against photo, or photo against a
+person (mean or nearest encoding). The fit is cached per recipe and comparison, so moving the
+threshold or picking another photo only reads the cached curve: nothing is measured or encoded again.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from facedemo import confidence
+from facedemo.recipes import get_recipe
+from ui import state
+from ui.messages import attempt
+
+CURVE_POINTS = 201
+UNITS = {"pair": "pairs of photos", "mean": "photo-to-person distances", "nearest": "photo-to-person distances"}
+HOW = {
+    "pair": "every pair of photos",
+    "mean": "each photo against each person's mean encoding, the photo left out of its own person",
+    "nearest": "each photo against the nearest photo of each person, the photo left out of its own person",
+}
+
+
+@st.cache_data(show_spinner="Measuring the gallery's distances (once per recipe) ...", max_entries=12)
+def gallery_confidence(recipe: str, comparison: str, vectors: np.ndarray, labels: tuple[str, ...]) -> confidence.Confidence:
+    """P(same person | distance) fitted on the gallery's ``(n, 128)`` encodings for one comparison.
+
+    Cached per recipe, comparison and encodings: the encodings (a few dozen kB) are part of the key,
+    so a gallery encoded by another model gets its own curve.
+    """
+    genuine, impostor = confidence.reference_distances(vectors, list(labels), comparison=comparison)
+    return confidence.Confidence.fit(genuine, impostor)
+
+
+def share(p: float) -> str:
+    """An estimated probability in words: "about 87 %", "over 99.9 %", "under 0.1 %"."""
+    if p > 0.999:
+        return "over 99.9 %"
+    if p < 0.001:
+        return "under 0.1 %"
+    return f"about {p:.1%}".replace("%", " %") if p > 0.99 or p < 0.01 else f"about {p:.0%}".replace("%", " %")
+
+
+def rate(part: int, whole: int) -> str:
+    """A counted rate with its counts: "0.47 % (26 of 5,549)"."""
+    if part == 0:
+        return f"none ({part:,} of {whole:,})"
+    return f"{percent(part / whole)} ({part:,} of {whole:,})"
+
+
+def percent(value: float) -> str:
+    """A rate in per cent, two decimals below 1 %: "0.47 %", "4.4 %"."""
+    text = f"{value:.2%}" if 0 < value < 0.01 else f"{value:.1%}"
+    return text.replace("%", " %")
+
+
+def curve_chart(fitted: confidence.Confidence, distance: float, threshold: float) -> alt.LayerChart:
+    """P(same person) against distance, this distance marked (solid) and the threshold (dashed)."""
+    top = max(2.0, distance, threshold)
+    grid = np.linspace(0.0, top, CURVE_POINTS)
+    frame = pd.DataFrame({"distance": grid, "p_same": fitted.p_same(grid)})
+    x = alt.X("distance:Q", title="L2 distance", scale=alt.Scale(domain=[0, top], nice=False))
+    line = alt.Chart(frame).mark_line(strokeWidth=3, color="#1f77b4").encode(
+        x=x, y=alt.Y("p_same:Q", title="P(same person)", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        tooltip=[alt.Tooltip("distance:Q", format=".2f"), alt.Tooltip("p_same:Q", format=".1%", title="P(same)")],
+    )
+    marks = pd.DataFrame({"distance": [distance, threshold], "what": [f"this {distance:.2f}", f"threshold {threshold:.2f}"]})
+    rules = alt.Chart(marks).mark_rule(strokeWidth=2).encode(
+        x=x,
+        color=alt.Color("what:N", title=None, scale=alt.Scale(domain=list(marks["what"]), range=["#111827", "#7f7f7f"]),
+                        legend=alt.Legend(orient="bottom")),
+        strokeDash=alt.StrokeDash("what:N", scale=alt.Scale(domain=list(marks["what"]), range=[[1, 0], [6, 4]]),
+                                  legend=None),
+    )
+    return alt.layer(line, rules).properties(height=210).configure_view(strokeWidth=0)
+
+
+def how_sure(distance: float, threshold: float, *, against: str = "photo", comparison: str = "mean",
+             what: str = "the two photos", people: int = 1) -> None:
+    """Render "How sure is it?": P(same person) at ``distance`` and the errors of ``threshold``.
+
+    ``against`` is ``"photo"`` (photo vs photo: every pair of gallery photos) or ``"person"``
+    (photo vs an enrolled person by ``comparison``; ``pair`` compares with the nearest photo, as
+    the database does). ``people`` > 1: the photo was compared with that many people (1:K).
+    """
+    recipe = state.recipe()
+    kind = "pair" if against == "photo" else ("nearest" if comparison == "pair" else comparison)
+    album = attempt(lambda: state.album(recipe), what="The gallery's figures are not available: ")
+    if album is None:
+        return
+    fitted = gallery_confidence(recipe, kind, album.vectors, tuple(album.labels))
+    report = confidence.how_sure(fitted, distance, threshold)
+    unit = UNITS[kind]
+    st.markdown("##### How sure is it?")
+    if np.isnan(report.p_same):
+        st.caption(f"The gallery has {report.n_genuine} genuine and {report.n_impostor} impostor {unit}: "
+                   "too few to estimate how sure this is.")
+        return
+    words, chart = st.columns([3, 2], gap="large")
+    with words:
+        st.markdown(
+            f"At distance **{distance:.2f}** between {what}, **{share(report.p_same)}** of the gallery's {unit} "
+            f"this far apart were the same person (*equal odds assumed*). This threshold (**{threshold:.2f}**) "
+            f"lets in **{rate(report.false_accepts, report.n_impostor)}** of the impostor ones and turns away "
+            f"**{rate(report.false_rejects, report.n_genuine)}** of the genuine ones."
+        )
+        if people > 1:
+            tries = (f"up to {people}× the rate above, {percent(min(1.0, people * report.far))}" if report.far > 0
+                     else f"the gallery let no impostor in here, but a stranger has {people} chances instead of one")
+            st.markdown(
+                f"That is per person compared. A stranger is compared with all **{people}** people in the "
+                f"database and gets in if any one of them is close enough: {tries}."
+            )
+        rare = fitted.p_same(distance, prior=0.1)
+        st.caption(
+            f"Estimated from {report.n_genuine:,} genuine and {report.n_impostor:,} impostor {unit} among the "
+            f"gallery's {len(album)} photos of {len(album.people)} people ({HOW[kind]}; "
+            f"{get_recipe(recipe).title.lower()}). "
+            "*Equal odds* means as many genuine attempts as impostors; if only 1 in 10 were genuine, the estimate "
+            f"would be {share(rare)}. The figures describe these photos: other lighting, pose, age, image "
+            "quality, or people who look alike can behave differently."
+        )
+    with chart:
+        st.altair_chart(curve_chart(fitted, distance, threshold), width="stretch")
