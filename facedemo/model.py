@@ -210,6 +210,7 @@ class Embedder:
     """
 
     model: Any
+    embedding_size: int = EMBEDDING_SIZE
 
     def __post_init__(self) -> None:
         self._forward = None
@@ -232,7 +233,7 @@ class Embedder:
         return self._forward(batch).numpy()
 
     def raw(self, crops: np.ndarray) -> np.ndarray:
-        """Run the network on ``(n, 160, 160, 3)`` crops; returns ``(n, 128)`` unnormalised outputs."""
+        """Run the network on ``(n, 160, 160, 3)`` crops; returns ``(n, d)`` unnormalised outputs."""
         crops = np.asarray(crops, dtype=np.float32)
         if crops.ndim == 3:
             crops = crops[None]
@@ -241,13 +242,13 @@ class Embedder:
                 f"crops must have shape (n, {INPUT_SIZE}, {INPUT_SIZE}, 3), got {crops.shape}"
             )
         if len(crops) == 0:
-            return np.zeros((0, EMBEDDING_SIZE), dtype=np.float32)
+            return np.zeros((0, self.embedding_size), dtype=np.float32)
         forward = self._tflite.run if self._tflite is not None else self._keras_forward
         parts = [forward(crops[start : start + BATCH_SIZE]) for start in range(0, len(crops), BATCH_SIZE)]
         return np.concatenate(parts).astype(np.float32)
 
     def embed(self, crops: np.ndarray) -> np.ndarray:
-        """Encode crops: ``(n, 160, 160, 3)`` float32 → ``(n, 128)`` unit vectors."""
+        """Encode crops: ``(n, 160, 160, 3)`` float32 → ``(n, d)`` unit vectors (d = 128 here)."""
         return l2_normalise(self.raw(crops))
 
 
@@ -257,11 +258,13 @@ class _TFLiteRunner:
     Resizing one interpreter's input costs ~0.05 s each time, so a full batch goes to an
     interpreter made for ``BATCH_SIZE`` (created on first use) and any other count runs face by
     face on the batch-1 interpreter (per face it is within ~10 % of the batched speed).
-    Each interpreter runs one call at a time (a lock each).
+    Each interpreter runs one call at a time (a lock each). A model whose batch size is fixed
+    at one (``batched=False``) runs every batch face by face.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, batched: bool = True) -> None:
         self.path = path
+        self.batched = batched
         self._interpreters: dict[int, tuple[Any, threading.Lock]] = {}
         self._guard = threading.Lock()
         self._interpreter(1)
@@ -285,9 +288,24 @@ class _TFLiteRunner:
 
     def run(self, batch: np.ndarray) -> np.ndarray:
         batch = np.ascontiguousarray(batch, dtype=np.float32)
-        if len(batch) in (1, BATCH_SIZE):
+        if len(batch) == 1 or (self.batched and len(batch) == BATCH_SIZE):
             return self._invoke(batch)
         return np.concatenate([self._invoke(batch[i : i + 1]) for i in range(len(batch))])
+
+
+def tflite_embedder(path: str | Path, *, embedding_size: int, batched: bool = True) -> Embedder:
+    """An :class:`Embedder` running only a TFLite file (no Keras model behind it).
+
+    ``batched=False`` for a network whose graph fixes the batch at one face.
+    """
+    embedder = Embedder(None, embedding_size=embedding_size)
+    try:
+        embedder._tflite = _TFLiteRunner(Path(path), batched=batched)
+    except (ValueError, RuntimeError) as error:
+        raise ModelFileError(
+            f"cannot load the TFLite model '{path}' ({error}); delete it and run 'python -m facedemo setup'"
+        ) from error
+    return embedder
 
 
 class _LazyKerasModel:

@@ -18,6 +18,7 @@ import numpy as np
 from facedemo.database import FaceDatabase
 from facedemo.errors import UnknownPersonError
 from facedemo.images import ImageSource
+from facedemo.networks import DEFAULT_NETWORK
 from facedemo.recipes import DEFAULT_COMPARISON, get_recipe
 from facedemo.triplet import triplet_loss
 
@@ -39,6 +40,11 @@ def _recipe_of(database: Database, recipe: str | None) -> str:
     if recipe:
         return get_recipe(recipe).name
     return database.recipe if isinstance(database, FaceDatabase) else "course"
+
+
+def _threshold(recipe: str, comparison: str, model) -> float:
+    """The calibrated threshold for ``recipe`` and ``comparison`` with the network of ``model``."""
+    return get_recipe(recipe).threshold(comparison, getattr(model, "network", DEFAULT_NETWORK))
 
 
 def _distance(encoding: np.ndarray, identity: str, database: Database, comparison: str) -> float:
@@ -63,7 +69,7 @@ def verify(image_path: ImageSource, identity: str, database: Database, model, *,
     door_open : bool, True when the door opens.
     """
     recipe = _recipe_of(database, recipe)
-    threshold = get_recipe(recipe).threshold(comparison) if threshold is None else threshold
+    threshold = _threshold(recipe, comparison, model) if threshold is None else threshold
     encoding = img_to_encoding(image_path, model, recipe=recipe)
     dist = _distance(encoding, identity, database, comparison)
     door_open = dist < threshold
@@ -81,7 +87,7 @@ def who_is_it(image_path: ImageSource, database: Database, model, *,
     notebook; an empty database gives ``(inf, None)``).
     """
     recipe = _recipe_of(database, recipe)
-    threshold = get_recipe(recipe).threshold(comparison) if threshold is None else threshold
+    threshold = _threshold(recipe, comparison, model) if threshold is None else threshold
     encoding = img_to_encoding(image_path, model, recipe=recipe)
     names = database.names if isinstance(database, FaceDatabase) else sorted(database)
     min_dist, identity = float("inf"), None

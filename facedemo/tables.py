@@ -110,7 +110,7 @@ class Album:
     Attributes
     ----------
     encodings : LabelledEncodings
-        All rows, split after split (``vectors`` is ``(n, 128)``).
+        All rows, split after split (``vectors`` is ``(n, d)``, d = the model's encoding size).
     ids : list of str, length n
         ``"<split>/<person>/<k>"`` per row.
     splits : list of str, length n
@@ -129,6 +129,9 @@ class Album:
         recipes = {enc.recipe for _, enc in items}
         if len(recipes) != 1:
             raise ValueError(f"all splits must use the same recipe, got {sorted(recipes)}")
+        networks = {enc.network for _, enc in items}
+        if len(networks) != 1:
+            raise ValueError(f"all splits must come from the same model, got {sorted(networks)}")
         vectors = np.concatenate([np.asarray(enc.vectors, dtype=np.float32).reshape(-1, enc.vectors.shape[-1])
                                   for _, enc in items])
         merged = LabelledEncodings(
@@ -138,6 +141,7 @@ class Album:
             boxes=[box for _, enc in items for box in enc.boxes],
             recipe=recipes.pop(),
             failures=[failure for _, enc in items for failure in enc.failures],
+            network=networks.pop(),
         )
         ids = [photo for split, enc in items
                for photo in photo_ids(enc.labels, split, enc.paths, [f.source for f in enc.failures])]

@@ -56,3 +56,19 @@ def photo(gallery_dir):
         return sorted((gallery_dir / split / person).glob("*.jpg"))[index]
 
     return pick
+
+
+@pytest.fixture(scope="session")
+def casia_encoder(encoder):
+    """The second network (FaceNet CASIA-WebFace, 512-d), sharing the detector of ``encoder``."""
+    from facedemo.encoder import FaceEncoder
+
+    return FaceEncoder.load(network="casia", detector=encoder.detector)
+
+
+@pytest.fixture(scope="session")
+def casia_gallery(casia_encoder, gallery_dir):
+    """All 118 gallery photos encoded by the second network (aligned recipe)."""
+    from facedemo.gallery import encode_folder
+
+    return encode_folder(gallery_dir, casia_encoder, "aligned")

@@ -1,0 +1,96 @@
+"""The second network (FaceNet CASIA-WebFace, 512-d) beside the course's FaceNet: real photos, real models."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+from facedemo import casia, metrics
+from facedemo.calibration import calibrate
+from facedemo.database import FaceDatabase
+from facedemo.errors import DatabaseFileError, FacedemoError
+from facedemo.networks import get_network
+from facedemo.recipes import default_threshold
+from tests.test_cli import run
+
+
+def test_the_second_model_comes_from_its_checked_wheel():
+    assert casia.graph_is_ready(), "setup extracts graph_final.pb and checks its sha256"
+    assert casia.tflite_path().is_file()
+    with pytest.raises(FacedemoError, match="unknown model 'vggface'.*facenet, casia"):
+        get_network("vggface")
+
+
+def test_casia_encodings_are_512_d_unit_vectors_of_fixed_scaled_crops(casia_encoder, photo):
+    encoding = casia_encoder.encode(photo("val", "madonna", 0))
+    assert encoding.network == "casia" and encoding.vector.shape == (512,)
+    assert np.linalg.norm(encoding.vector) == pytest.approx(1.0, abs=1e-5)
+    crop = encoding.prepared.crop.astype(np.float32)
+    np.testing.assert_allclose(encoding.prepared.model_input, (crop - 127.5) / 128.0)
+    again = casia_encoder.encode(photo("val", "madonna", 0))
+    np.testing.assert_allclose(again.vector, encoding.vector, atol=1e-6)
+
+
+def test_both_models_see_the_same_face_and_agree_on_an_easy_pair(encoder, casia_encoder, photo):
+    a, b, other = photo("val", "madonna", 0), photo("train", "madonna", 2), photo("val", "jerry_seinfeld", 0)
+    for model in (encoder, casia_encoder):
+        first, second, third = (model.encode(p) for p in (a, b, other))
+        threshold = default_threshold("aligned", "pair", model.network)
+        same = np.linalg.norm(first.vector - second.vector)
+        different = np.linalg.norm(first.vector - third.vector)
+        assert same < threshold < different, (model.network, same, different)
+    assert encoder.encode(a).prepared.face == casia_encoder.encode(a).prepared.face
+
+
+def test_casia_gallery_auc_and_rank1(casia_gallery):
+    evaluation = metrics.evaluate(casia_gallery.vectors, casia_gallery.labels)
+    print(f"casia on the gallery: AUC {evaluation.auc:.4f}, EER {evaluation.eer:.2%}, rank-1 {evaluation.rank1:.2%}")
+    assert len(casia_gallery) == 118 and not casia_gallery.failures
+    assert evaluation.auc >= 0.995 and evaluation.rank1 == 1.0
+    assert 0.01 < evaluation.eer < 0.04
+
+
+def test_casia_thresholds_are_those_calibrated_on_train(casia_gallery):
+    train = [i for i, path in enumerate(casia_gallery.paths) if path.parent.parent.name == "train"]
+    found = calibrate(casia_gallery.vectors[train], [casia_gallery.labels[i] for i in train])
+    for comparison, calibration in found.items():
+        assert default_threshold("aligned", comparison, "casia") == pytest.approx(calibration.threshold, abs=0.01)
+
+
+def test_a_database_records_its_model_and_refuses_another(casia_encoder, encoder, photo):
+    database = FaceDatabase(network="casia")
+    vector = casia_encoder.encode(photo("train", "madonna", 0)).vector
+    database.add("madonna", vector)
+    loaded = FaceDatabase.from_bytes(database.to_bytes())
+    assert loaded.network == "casia" and loaded.embedding_size == 512
+    assert loaded.threshold("mean") == default_threshold("aligned", "mean", "casia")
+    facenet_vector = encoder.encode(photo("val", "madonna", 0)).vector
+    with pytest.raises(DatabaseFileError, match="512 numbers.*cannot be compared"):
+        loaded.verify(facenet_vector, "madonna")
+    with pytest.raises(FacedemoError, match="cannot be compared with them"):
+        loaded.enrol("madonna", [photo("val", "madonna", 1)], encoder)
+    assert len(loaded.people["madonna"]) == 1, "the refused enrolment changed nothing"
+
+
+def test_a_database_file_from_before_the_second_model_is_the_course_model():
+    buffer = io.BytesIO()
+    np.savez(buffer, vectors=np.eye(2, 128, dtype=np.float32), names=np.array(["a", "b"]),
+             sha256=np.array(["", ""]), sources=np.array(["", ""]),
+             meta=np.array(json.dumps({"format": 1, "model": "facenet_keras", "recipe": "aligned", "embedding_size": 128})))
+    assert FaceDatabase.from_bytes(buffer.getvalue()).network == "facenet"
+
+
+def test_cli_chooses_the_model(tmp_path, photo):
+    same = run("--json", "verify", "--model", "casia", str(photo("val", "madonna", 0)), str(photo("train", "madonna", 2)))
+    answer = json.loads(same.stdout)
+    assert same.returncode == 0 and answer["model"] == "casia" and answer["match"] is True
+    assert answer["threshold"] == default_threshold("aligned", "pair", "casia")
+    encoded = run("encode", "--model", "casia", str(photo("val", "elton_john", 0)))
+    assert encoded.returncode == 0 and ": 512-d, face at" in encoded.stdout
+    db = tmp_path / "people.npz"
+    FaceDatabase().save(db)
+    refused = run("who", str(photo("val", "madonna", 0)), "--db", str(db), "--model", "casia")
+    assert refused.returncode == 1 and "was made with the model 'facenet', not 'casia'" in refused.stderr
