@@ -18,8 +18,10 @@ PAGES = [
     st.Page("app_pages/triplet.py", title="Triplet-loss playground", icon="🔺", url_path="triplet"),
     st.Page("app_pages/why.py", title="Why learn an encoding", icon="🤔", url_path="why"),
     st.Page("app_pages/embedding_map.py", title="Embedding map", icon="🗺️", url_path="map"),
+    st.Page("app_pages/inside.py", title="Inside the model", icon="🔬", url_path="inside"),
 ]
 
 page = st.navigation(PAGES)
 state.sidebar()
 page.run()
+state.freeze_after_heavy_imports()  # keeps slider moves fast once a page has imported Keras

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from facedemo import projection, tables
+from facedemo.networks import NETWORKS
 from ui import charts, state
 from ui.messages import album_or_stop, attempt
 
@@ -15,22 +16,23 @@ UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "gif"]
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def gallery_map(recipe: str, _album: tables.Album) -> tuple[np.ndarray, projection.Projection]:
+def gallery_map(recipe: str, network: str, _album: tables.Album) -> tuple[np.ndarray, projection.Projection]:
     """PCA of the gallery's encodings (fitted on the gallery only, so uploads do not move it)."""
     return projection.pca_2d(_album.vectors)
 
 
+size = NETWORKS[state.current_network()].embedding_size
 st.title("Embedding map")
 st.markdown(
-    "Each dot is one photo's 128-number encoding, flattened onto the two directions along which the gallery's "
+    f"Each dot is one photo's {size}-number encoding, flattened onto the two directions along which the gallery's "
     "encodings vary most (PCA). If the encoding works, each person forms a cluster. The flattening loses "
-    "information, so the **nearest neighbours** of the chosen photo are measured in the full 128 dimensions. "
+    f"information, so the **nearest neighbours** of the chosen photo are measured in the full {size} dimensions. "
     "Hover a dot to see the face; click one (or pick it below) to see its neighbours."
 )
 
 recipe, threshold = state.recipe(), state.threshold()
 album = album_or_stop(recipe)
-points, fitted = gallery_map(recipe, album)
+points, fitted = gallery_map(recipe, state.current_network(), album)
 thumbs = state.thumbnails(recipe)
 
 keys, names = list(album.ids), [album.name(photo) for photo in album.ids]
@@ -82,7 +84,7 @@ uploaded = len(keys) - len(album)
 st.caption(f"{len(album)} gallery photos{f' and {uploaded} upload' + ('s' if uploaded > 1 else '') if uploaded else ''}; "
            f"the two axes keep {share:.0%} of the encodings' variance, so the map is only a sketch of the real distances.")
 
-st.subheader("Nearest neighbours (in 128 dimensions)")
+st.subheader(f"Nearest neighbours (in {size} dimensions)")
 photo_col, pick_col = st.columns([1, 3])
 with pick_col:
     st.selectbox("Photo", keys, key="map_point", format_func=lambda key: names[keys.index(key)],

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import altair as alt
+from collections.abc import Callable
+from functools import partial
+
 import numpy as np
 import streamlit as st
 
 from facedemo import metrics, tables
+from facedemo.networks import NETWORKS
 from ui import charts, state
 from ui.messages import album_or_stop, attempt
 
@@ -15,17 +18,21 @@ UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "gif"]
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def pair_images(recipe: str, keys: tuple[str, ...], _crops: list[np.ndarray]) -> dict[str, str]:
-    """Side-by-side thumbnails of every pair ``"i-j"`` (i <= j) for the hover, keyed by recipe and photos."""
+def pair_images(recipe: str, keys: tuple[str, ...], _crop_of: list[Callable[[], np.ndarray]]) -> dict[str, str]:
+    """Side-by-side thumbnails of every pair ``"i-j"`` (i <= j) for the hover, keyed by recipe and photos.
+
+    ``_crop_of[k]()`` makes the face crop of photo ``k``; only called when the pictures are not cached yet.
+    """
+    crops = [make() for make in _crop_of]
     return {
-        f"{i}-{j}": tables.data_uri(tables.side_by_side(_crops[i], _crops[j], size=64), size=136)
-        for i in range(len(_crops)) for j in range(i, len(_crops))
+        f"{i}-{j}": tables.data_uri(tables.side_by_side(crops[i], crops[j], size=64), size=136)
+        for i in range(len(crops)) for j in range(i, len(crops))
     }
 
 
 st.title("Distance matrix")
 st.markdown(
-    "Every photo becomes a 128-number encoding, and each cell shows the **L2 distance** between two of them. "
+    f"Every photo becomes a {NETWORKS[state.current_network()].embedding_size}-number encoding, and each cell shows the **L2 distance** between two of them. "
     "The sidebar's threshold turns each distance into a decision: **green = match** (distance below the "
     "threshold), grey = no match. A **red frame** marks a cell where that decision contradicts the names "
     "(a false accept or a false reject). Hover a cell to see both faces; click it to compare them below."
@@ -56,7 +63,9 @@ rows = album.rows(chosen)
 keys, names = list(chosen), [album.name(photo) for photo in chosen]
 labels: list[str | None] = [album.labels[row] for row in rows]
 vectors = [album.vectors[row] for row in rows]
-crops = [album.crop(row) for row in rows]
+# Crops are made when needed (the two photos shown below, the hover pictures once per set of photos):
+# reading and cropping every chosen photo again took a tenth of a second at each move of the threshold.
+crop_of: list[Callable[[], np.ndarray]] = [partial(album.crop, row) for row in rows]
 for upload in uploads or []:
     encoded = attempt(lambda: state.encode_bytes(upload.getvalue(), recipe), what=f"{upload.name}: ")
     if encoded is None:
@@ -65,7 +74,7 @@ for upload in uploads or []:
     names.append(f"Upload: {upload.name}" + (f" ({len(names)})" if f"Upload: {upload.name}" in names else ""))
     labels.append(None)
     vectors.append(encoded.vector)
-    crops.append(encoded.crop)
+    crop_of.append(lambda crop=encoded.crop: crop)
 
 n = len(keys)
 if n < 2:
@@ -73,7 +82,7 @@ if n < 2:
     st.stop()
 
 distances = metrics.distance_matrix(np.stack(vectors))
-images = pair_images(recipe, tuple(keys), crops)
+images = pair_images(recipe, tuple(keys), crop_of)
 frame = tables.matrix_frame(distances, names, labels, threshold, keys=keys)
 
 pairs = frame[frame["i"] < frame["j"]]
@@ -106,9 +115,8 @@ if ss.get("matrix_pair") not in pair_options:
 
 shown = set(ss.matrix_pair.split("|"))
 frame["chosen"] = frame["row_key"].isin(shown) & frame["col_key"].isin(shown) & (frame["i"] != frame["j"])
-selection = alt.selection_point(name="cell", fields=["row_key", "col_key"], on="click", clear=False)
-st.altair_chart(
-    charts.distance_heatmap(frame, order=names, selection=selection, images=tables.pair_image_frame(images)),
+st.vega_lite_chart(
+    charts.distance_heatmap(frame, order=names, selection="cell", images=tables.pair_image_frame(images)),
     on_select="rerun", selection_mode="cell", key="matrix_chart", width="content",
 )
 
@@ -124,8 +132,8 @@ choice = st.selectbox("Pair", pair_options, key="matrix_pair", format_func=_pair
 i, j = (index_of[key] for key in choice.split("|"))
 cell = frame[(frame["i"] == i) & (frame["j"] == j)].iloc[0]
 photo_a, photo_b, verdict_col = st.columns([1, 1, 1.4])
-photo_a.image(crops[i], caption=names[i], width=220)
-photo_b.image(crops[j], caption=names[j], width=220)
+photo_a.image(crop_of[i](), caption=names[i], width=220)
+photo_b.image(crop_of[j](), caption=names[j], width=220)
 with verdict_col:
     st.metric("Distance", f"{cell['distance']:.3f}",
               delta=f"{cell['distance'] - threshold:+.3f} vs threshold {threshold:.2f}", delta_color="off", delta_arrow="off")

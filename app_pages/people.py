@@ -20,7 +20,8 @@ from facedemo import assets
 from facedemo.database import FaceDatabase, clean_name
 from facedemo.errors import FacedemoError
 from facedemo.images import image_to_png
-from facedemo.recipes import RECIPES, default_threshold
+from facedemo.networks import NETWORKS
+from facedemo.recipes import RECIPES
 from ui import state, widgets
 from ui.messages import attempt
 
@@ -146,11 +147,10 @@ def _load() -> None:
     except FacedemoError as error:
         _flash("error", f"Cannot load: {error}.")
         return
-    if loaded.recipe != state.recipe():
-        ss.recipe = loaded.recipe
-        ss.threshold = round(default_threshold(loaded.recipe, "pair"), 2)
-        _flash("info", f"The file was made with the recipe “{RECIPES[loaded.recipe].title}”; switched to it.")
-    ss.database = loaded
+    if (loaded.network, loaded.recipe) != (state.current_network(), state.recipe()):
+        _flash("info", f"The file was made with the model “{NETWORKS[loaded.network].title}” and the recipe "
+                       f"“{RECIPES[loaded.recipe].title}”; switched to them.")
+    state.use_database(loaded)
     count = sum(len(p) for p in loaded.people.values())
     _flash("success", f"Loaded {upload.name}: {len(loaded)} people, {count} photos.")
 
@@ -170,7 +170,7 @@ st.caption(
 )
 st.info(
     "Privacy: uploaded photos stay in this browser session and are **not written to disk**. The database "
-    "file you can download holds **encodings (128 numbers per photo) and names** — with each photo's sha256 "
+    "file you can download holds **encodings (128 or 512 numbers per photo, by model) and names** — with each photo's sha256 "
     "and file name — **not the photos**. The server keeps nothing after you leave, unless someone presses "
     "**Keep as this server's office** (encodings and names only): download the file to keep your database.",
     icon="🔒",
@@ -180,10 +180,11 @@ for kind, text in ss.pop(FLASH, []):
 
 database = state.database()
 photos_total = sum(len(p) for p in database.people.values())
-one, two, three = st.columns(3)
+one, two, three, four = st.columns(4)
 one.metric("People", len(database))
 two.metric("Enrolled photos", photos_total)
-three.metric("Recipe", database.recipe)
+three.metric("Model", database.network, help=NETWORKS[database.network].title)
+four.metric("Recipe", database.recipe)
 
 overview, detail = st.columns(2, gap="large")
 with overview:
@@ -273,7 +274,7 @@ save, load = st.columns(2, gap="large")
 with save:
     st.subheader("💾 Download the database")
     st.download_button(
-        "Download the database file (.npz)", data=database.to_bytes(), file_name=f"facedemo-people-{database.recipe}.npz",
+        "Download the database file (.npz)", data=database.to_bytes(), file_name=f"facedemo-people-{database.network}-{database.recipe}.npz",
         mime="application/octet-stream", key="people_download", on_click="ignore", icon="⬇️",
     )
     st.caption("Encodings and names only, no photos. Load it back here later, or with `python -m facedemo`.")
@@ -286,6 +287,7 @@ with load:
     st.file_uploader("A database file saved from this page", key="people_load")
     st.button("Replace the database with this file", key="people_load_button", on_click=_load)
 st.caption(
-    "Changing the recipe in the sidebar starts again from the office: encodings made by different recipes "
-    "cannot be compared. Download the database first to keep it."
+    "Changing the model or the recipe in the sidebar puts this database aside and starts from the office for "
+    "that model and recipe (encodings of different models or recipes cannot be compared); switching back "
+    "brings it back. Download it to keep it beyond this session."
 )

@@ -7,8 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from facedemo import calibration, metrics, tables
+from facedemo.networks import NETWORKS
 from facedemo.recipes import NOTEBOOK_THRESHOLD, RECIPES, default_threshold
 from ui import charts, state
+from ui.classifier_view import show_classifier
+from ui.models_view import show_models_side_by_side
 from ui.messages import album_or_stop, attempt
 
 SETS = {"train + val": "every gallery photo", "train": "the train photos", "val": "the val photos"}
@@ -19,15 +22,15 @@ def _photos(album: tables.Album, which: str) -> tables.Album:
 
 
 @st.cache_data(show_spinner="Measuring every pair of photos ...", max_entries=16)
-def pair_split(recipe: str, which: str, _album: tables.Album) -> tuple[np.ndarray, np.ndarray]:
-    """Genuine and impostor distances of every pair of the set (cached per recipe and set)."""
+def pair_split(recipe: str, network: str, which: str, _album: tables.Album) -> tuple[np.ndarray, np.ndarray]:
+    """Genuine and impostor distances of every pair of the set (cached per recipe, model and set)."""
     pairs = metrics.pair_distances(_album.vectors, _album.labels)
     return pairs.genuine, pairs.impostor
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def curve(recipe: str, which: str, genuine: np.ndarray, impostor: np.ndarray) -> dict:
-    """ROC corners, AUC, EER and the histogram of one set (cached per recipe and set)."""
+@st.cache_resource(show_spinner=False, max_entries=16)  # the same frames each rerun: serialised once
+def curve(recipe: str, network: str, which: str, genuine: np.ndarray, impostor: np.ndarray) -> dict:
+    """ROC corners, AUC, EER and the histogram of one set (cached per recipe, model and set)."""
     far, tar, thresholds = metrics.roc_curve(genuine, impostor)
     eer, eer_threshold = metrics.equal_error_rate(genuine, impostor)
     upper = max(float(np.max(impostor, initial=0)), float(np.max(genuine, initial=0)), 1.0)
@@ -39,8 +42,23 @@ def curve(recipe: str, which: str, genuine: np.ndarray, impostor: np.ndarray) ->
     }
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def recipe_auc(recipe: str, network: str, which: str) -> float:
+    """AUC of ``recipe`` on the pairs of ``which`` (cached: the album is gathered on the first call only)."""
+    genuine, impostor = pair_split(recipe, network, which, _photos(state.album(recipe, network), which))
+    return curve(recipe, network, which, genuine, impostor)["auc"]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def auc_bars(aucs: tuple[tuple[str, float], ...]) -> dict:
+    """The bars of ``(recipe title, AUC)`` as a Vega-Lite dict, built once per set of values (not per rerun)."""
+    frame = pd.DataFrame(aucs, columns=["recipe", "AUC"])
+    return charts.vega_lite_dict(charts.value_bars(frame, x="AUC", y="recipe", title="AUC on the same pairs",
+                                                   domain=[0.5, 1.0]))
+
+
 @st.cache_data(show_spinner="Comparing val photos with the people enrolled from train ...", max_entries=4)
-def person_split(recipe: str, _album: tables.Album) -> dict[str, calibration.PersonDistances]:
+def person_split(recipe: str, network: str, _album: tables.Album) -> dict[str, calibration.PersonDistances]:
     """val photos against the people of train: to each person's mean, and to the nearest of their photos."""
     train, val = _album.subset("train"), _album.subset("val")
     return {
@@ -59,20 +77,20 @@ st.markdown(
     "separate people, whatever the threshold."
 )
 
-recipe, threshold = state.recipe(), state.threshold()
+recipe, threshold, network = state.recipe(), state.threshold(), state.current_network()
 album = album_or_stop(recipe)
 
 which = st.radio("Pairs from", list(SETS), key="threshold_set", horizontal=True, format_func=lambda s: f"{s} ({SETS[s]})",
                  bind="query-params")
 photos = _photos(album, which)
-genuine, impostor = pair_split(recipe, which, photos)
-summary = curve(recipe, which, genuine, impostor)
+genuine, impostor = pair_split(recipe, network, which, photos)
+summary = curve(recipe, network, which, genuine, impostor)
 rates = metrics.rates_at(threshold, genuine, impostor)
-calibrated = default_threshold(recipe, "pair")
+calibrated = default_threshold(recipe, "pair", network)
 
 st.subheader(f"At threshold {threshold:.2f}")
 st.caption(f"{len(photos)} photos of {len(set(photos.labels))} people: {genuine.size:,} genuine pairs and "
-           f"{impostor.size:,} impostor pairs · recipe: {RECIPES[recipe].title}")
+           f"{impostor.size:,} impostor pairs · recipe: {RECIPES[recipe].title} · model: {NETWORKS[network].title}")
 tar_col, far_col, acc_col = st.columns(3)
 tar_col.metric("TAR (true accept rate)", f"{rates.tar:.1%}", help="Share of genuine pairs accepted.")
 far_col.metric("FAR (false accept rate)", f"{rates.far:.2%}", help="Share of impostor pairs accepted.")
@@ -88,11 +106,11 @@ named = {f"current {threshold:.2f}": threshold, f"notebook 0.7": NOTEBOOK_THRESH
 rules = pd.DataFrame({"name": list(named), "threshold": list(named.values())})
 hist_col, roc_col = st.columns(2)
 with hist_col:
-    st.altair_chart(charts.distance_histograms(summary["hist"], rules, title="Distances of genuine and impostor pairs"),
-                    key="threshold_hist")
+    histograms = charts.distance_histograms(summary["hist"], rules, title="Distances of genuine and impostor pairs")
+    st.vega_lite_chart(histograms, key="threshold_hist")
 with roc_col:
     points = tables.operating_points(genuine, impostor, named)
-    st.altair_chart(charts.roc_chart(summary["roc"], points), key="threshold_roc")
+    st.vega_lite_chart(charts.roc_chart(summary["roc"], points), key="threshold_roc")
 auc_col, eer_col, eer_t_col = st.columns(3)
 auc_col.metric("AUC", f"{summary['auc']:.3f}", help="1 separates perfectly, 0.5 is a coin toss.")
 eer_col.metric("EER (equal error rate)", f"{summary['eer']:.2%}", help="Where FAR equals 1 − TAR.")
@@ -106,14 +124,11 @@ st.markdown(
 )
 aucs = []
 for name, spec in RECIPES.items():
-    other = attempt(lambda: _photos(state.album(name), which), what=f"{spec.title}: ")
-    if other is None:
-        continue
-    g, i = pair_split(name, which, other)
-    aucs.append({"recipe": spec.title + ("  ← now" if name == recipe else ""), "AUC": curve(name, which, g, i)["auc"]})
+    auc = summary["auc"] if name == recipe else attempt(lambda: recipe_auc(name, network, which), what=f"{spec.title}: ")
+    if auc is not None:
+        aucs.append((spec.title + ("  ← now" if name == recipe else ""), auc))
 if aucs:
-    st.altair_chart(charts.value_bars(pd.DataFrame(aucs), x="AUC", y="recipe", title="AUC on the same pairs",
-                                      domain=[0.5, 1.0]), key="threshold_recipes")
+    st.vega_lite_chart(auc_bars(tuple(aucs)), key="threshold_recipes")
 
 st.subheader("One photo against many: the multiple-comparison trap")
 st.markdown(
@@ -122,12 +137,13 @@ st.markdown(
     "with the **nearest** of their photos. *Nearest* gives every impostor about 20 tries, and the best of 20 "
     "comes much closer than a single pair: a threshold calibrated on single pairs then lets impostors in."
 )
-people = person_split(recipe, album)
-pair_threshold = default_threshold(recipe, "pair")
-own = {comparison: default_threshold(recipe, comparison) for comparison in people}
+people = person_split(recipe, network, album)
+pair_threshold = default_threshold(recipe, "pair", network)
+own = {comparison: default_threshold(recipe, comparison, network) for comparison in people}
 strip_rules = pd.DataFrame({"name": [f"calibrated pair {pair_threshold:.2f}", f"calibrated nearest {own['nearest']:.2f}"],
                             "threshold": [pair_threshold, own["nearest"]]})
-st.altair_chart(charts.person_distance_strips(tables.person_distance_frame(people), strip_rules), key="threshold_people")
+st.vega_lite_chart(charts.person_distance_strips(tables.person_distance_frame(people), strip_rules),
+                   key="threshold_people")
 rows = []
 for comparison, split in people.items():
     with_pair = metrics.rates_at(pair_threshold, split.genuine, split.impostor)
@@ -155,3 +171,6 @@ else:
         f"**{let_in} of {nearest.impostor.size}** impostor checks through. Switch to the aligned recipe to see "
         "thresholds calibrated per comparison."
     )
+
+show_models_side_by_side(recipe)
+show_classifier(recipe, threshold)

@@ -34,8 +34,8 @@ def random_terms(seed: int, means: tuple[float, ...], stds: tuple[float, ...], a
 
 
 @st.cache_data(show_spinner="Mining every triplet of the gallery ...", max_entries=16)
-def mined(recipe: str, alpha: float, _album: tables.Album) -> tuple[dict[str, int], triplet.MinedTriplets]:
-    """Counts per category and the 6 hardest triplets of the gallery (cached per recipe and margin)."""
+def mined(recipe: str, network: str, alpha: float, _album: tables.Album) -> tuple[dict[str, int], triplet.MinedTriplets]:
+    """Counts per category and the 6 hardest triplets of the gallery (cached per recipe, model and margin)."""
     found = triplet.mine_triplets(_album.vectors, _album.labels, alpha=alpha)
     return found.counts(), found.hardest(6)
 
@@ -152,7 +152,7 @@ with mining_tab:
             "someone else. Most are easy: training on them teaches nothing, so FaceNet **mines** the "
             "semi-hard ones. A larger α makes more triplets count."
         )
-        counts, hardest = mined(recipe, float(alpha), album)
+        counts, hardest = mined(recipe, state.current_network(), float(alpha), album)
         total_triplets = sum(counts.values())
         count_cols = st.columns(3)
         for column, category in zip(count_cols, triplet.CATEGORIES):

@@ -3,7 +3,7 @@
 Widget keys: ``verify_with`` (two photos | photo + claimed name), the photo inputs ``a`` and ``b``
 (see :func:`ui.widgets.picked_photo`), ``claim`` (claimed name), ``verify_use_sidebar``.
 Deep links: ``?a=val/madonna/1&b=train/madonna/1`` or ``?a=val/madonna/1&claim=madonna``, plus the
-sidebar's ``threshold`` and ``recipe``.
+sidebar's ``threshold``, ``model`` and ``recipe``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from facedemo.metrics import distance_matrix
-from facedemo.recipes import default_threshold
+from facedemo.networks import NETWORKS
 from ui import confidence_view, state, widgets
 from ui.messages import attempt
 
@@ -24,7 +24,7 @@ if "verify_with" not in ss and "claim" in st.query_params:
 st.title("🚪 Verify (1:1): let them in?")
 st.caption(
     "Face verification answers one question: are these the same person? FaceNet turns each face into "
-    "128 numbers (an *encoding*); the door opens when the L2 distance between two encodings is "
+    f"{NETWORKS[state.current_network()].embedding_size} numbers (an *encoding*); the door opens when the L2 distance between two encodings is "
     "**below the threshold**."
 )
 mode = st.radio(
@@ -81,7 +81,7 @@ if mode == "photos":
         st.altair_chart(widgets.distance_bars([("photo A ↔ photo B", distance)], threshold), width="stretch")
         st.caption(
             f"Threshold **{threshold:.2f}** from the sidebar: one photo against one photo. Calibrated default for "
-            f"this recipe: {default_threshold(state.recipe(), 'pair'):.2f}; the course notebook used 0.70."
+            f"this recipe and model: {state.calibrated('pair'):.2f}; the course notebook used 0.70."
         )
         with st.expander("Why did it say no?" if not door_open else "Why did it say yes?", expanded=not door_open):
             st.markdown(widgets.explain_distance(distance, threshold, what="the two photos"))

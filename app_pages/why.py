@@ -20,14 +20,14 @@ def pixel_matrix(paths: tuple[str, ...]) -> np.ndarray:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def facenet_auc(recipe: str, _album: tables.Album) -> float:
+def facenet_auc(recipe: str, network: str, _album: tables.Album) -> float:
     """AUC of FaceNet distances over every pair of the gallery, for one recipe."""
     pairs = metrics.pair_distances(_album.vectors, _album.labels)
     return metrics.roc_auc(pairs.genuine, pairs.impostor)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def enrolment(recipe: str, _album: tables.Album) -> pd.DataFrame:
+def enrolment(recipe: str, network: str, _album: tables.Album) -> pd.DataFrame:
     """val photos against train: one photo vs one photo, vs the person's mean, vs their nearest photo."""
     train, val = _album.subset("train"), _album.subset("val")
     splits = {"pair": tables.cross_pairs(metrics.distance_matrix(val.vectors, train.vectors), val.labels, train.labels)}
@@ -38,7 +38,7 @@ def enrolment(recipe: str, _album: tables.Album) -> pd.DataFrame:
                  "nearest": "photo vs the person's nearest photo"}
     rows = []
     for comparison, (genuine, impostor) in splits.items():
-        threshold = default_threshold(recipe, comparison)
+        threshold = default_threshold(recipe, comparison, network)
         rows.append({"compared": described[comparison], "AUC": metrics.roc_auc(genuine, impostor),
                      "threshold": threshold, "accuracy": metrics.rates_at(threshold, genuine, impostor).accuracy})
     return pd.DataFrame(rows)
@@ -52,7 +52,7 @@ st.markdown(
     "compare the two distances on the same pairs."
 )
 
-recipe, threshold = state.recipe(), state.threshold()
+recipe, threshold, network = state.recipe(), state.threshold(), state.current_network()
 album = album_or_stop(recipe)
 pixels = attempt(lambda: pixel_matrix(tuple(str(path) for path in album.encodings.paths)),
                  what="The pixel distances could not be computed: ")
@@ -117,7 +117,7 @@ aucs = [{"method": "pixels (the naive baseline)", "AUC": metrics.roc_auc(genuine
 for name, spec in RECIPES.items():
     other = attempt(lambda: state.album(name), what=f"{spec.title}: ")
     if other is not None:
-        aucs.append({"method": f"FaceNet: {spec.title.lower()}", "AUC": facenet_auc(name, other)})
+        aucs.append({"method": f"FaceNet: {spec.title.lower()}", "AUC": facenet_auc(name, network, other)})
 st.altair_chart(charts.value_bars(pd.DataFrame(aucs), x="AUC", y="method", title=f"AUC over all {len(album) * (len(album) - 1) // 2:,} pairs",
                                   domain=[0.5, 1.0]), key="why_auc")
 st.caption("AUC: the chance that a random same-person pair is closer than a random different-people pair "
@@ -131,7 +131,7 @@ st.markdown(
     "**mean** encoding: averaging cancels much of each photo's noise. Below: each *val* photo against the "
     "people enrolled from *train*, with the calibrated threshold of each comparison."
 )
-table = enrolment(recipe, album)
+table = enrolment(recipe, network, album)
 st.dataframe(table, hide_index=True, key="why_enrolment", column_config={
     "AUC": st.column_config.NumberColumn(format="%.4f"),
     "threshold": st.column_config.NumberColumn(format="%.2f"),

@@ -24,6 +24,7 @@ PAGE_TITLES = {
     "app_pages/triplet.py": "Triplet-loss playground",
     "app_pages/why.py": "Why learn an encoding",
     "app_pages/embedding_map.py": "Embedding map",
+    "app_pages/inside.py": "Inside the model",
 }
 
 

@@ -24,6 +24,7 @@ PAGES = {  # URL path → words in the page's title (other pages: just a title a
     "triplet": "",
     "why": "",
     "map": "",
+    "inside": "Inside the model",
 }
 
 
@@ -165,6 +166,22 @@ def test_a_bookmark_opened_first_on_a_fresh_server(browser):
             alert(tab, "It's elton_john, the distance is").wait_for(timeout=FIRST_LOAD)
         finally:
             context.close()
+
+
+def test_the_second_model_from_a_bookmark_and_the_sidebar(page, server):
+    open_page(page, server, "verify?model=casia&a=val/madonna/2&b=train/madonna/4", timeout=FIRST_LOAD)
+    alert(page, SAME).wait_for(timeout=FIRST_LOAD)
+    page.get_by_text("512 numbers").first.wait_for()
+    assert "model=casia" in page.url and "threshold=1.20" in page.url
+    snap(page, "verify-casia.png")
+    page.locator(".st-key-network").get_by_text("FaceNet of the course").click()
+    page.wait_for_url("**model=facenet**")
+    alert(page, SAME).wait_for()
+    assert "threshold=1.18" in page.url
+    open_page(page, server, "threshold", timeout=FIRST_LOAD)
+    page.get_by_text("Two FaceNets side by side").wait_for(timeout=FIRST_LOAD)
+    snap(page, "threshold-two-models.png")
+    no_traceback(page)
 
 
 def test_verify_has_its_own_url(page, server):

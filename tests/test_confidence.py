@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,9 +15,8 @@ import pytest
 from facedemo import confidence, metrics
 from facedemo.confidence import Confidence, how_sure, reference_distances, with_prior
 from facedemo.metrics import UndefinedMetricWarning
+from tests.test_app_analysis import open_page
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "streamlit_app.py")
 GRID = np.linspace(0.0, 2.0, 401)
 
 
@@ -209,17 +207,6 @@ SURE = re.compile(r"At distance \*\*\d\.\d\d\*\* between .+?, \*\*(about|over|un
 RATE = r"(none|\d+(\.\d+)? %) \([\d,]+ of (?P<{}>[\d,]+)\)"
 ERRORS = re.compile(r"This threshold \(\*\*(?P<threshold>\d\.\d\d)\*\*\) lets in \*\*" + RATE.format("impostors")
                     + r"\*\* of the impostor ones and turns away \*\*" + RATE.format("genuine") + r"\*\*")
-
-
-def open_page(path: str, **query: str):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.query_params.update(query)
-    at.run()
-    at.switch_page(path).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def how_sure_text(at) -> str:

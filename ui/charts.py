@@ -1,16 +1,31 @@
-"""Altair chart builders: a prepared DataFrame in, a chart out (no maths, no Streamlit).
+"""Chart builders: a prepared DataFrame in, a chart out (no maths, no Streamlit).
 
 The frames come from :mod:`facedemo.tables`. Type is large enough for a projector; every
 threshold is drawn with the same colours on every page: the current one black, the course
 notebook's 0.7 grey, the calibrated default purple.
+
+Two kinds of builder:
+
+- Altair charts (show with ``st.altair_chart``), for pages that are not rerun at every slider move.
+- Vega-Lite specs as plain dicts (show with ``st.vega_lite_chart``), for the pages rerun whenever
+  the sidebar's threshold moves (distance matrix, threshold explorer): Altair builds a chart and
+  validates it against the Vega-Lite schema on every rerun, 0.05–0.2 s per chart on this machine,
+  where a dict of the same spec takes well under a millisecond. Their data go in the spec's
+  ``datasets`` as Arrow bytes, which Streamlit sends as they are; a frame that lives across reruns
+  (from ``st.cache_resource``) is hashed and serialised once, not at every slider move.
+  :func:`vega_lite_dict` turns an Altair chart into such a dict once, for a page to cache.
 """
 
 from __future__ import annotations
 
+import hashlib
+import weakref
 from collections.abc import Sequence
+from typing import Any
 
 import altair as alt
 import pandas as pd
+from streamlit import dataframe_util
 
 from facedemo.tables import EASY_CIRCLE, HARD_CIRCLE
 
@@ -20,6 +35,11 @@ CATEGORY_COLOURS = {"easy": "#2ca02c", "semi-hard": "#ffbf00", "hard": "#d62728"
 CATEGORY10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 UPLOAD_PERSON = "(upload)"
 RULE_COLOURS = {"current": "#000000", "notebook 0.7": "#7f7f7f", "calibrated": "#9467bd"}
+AXIS_STYLE = {"labelFontSize": 14, "titleFontSize": 16, "labelLimit": 380}
+LEGEND_STYLE = {"labelFontSize": 14, "titleFontSize": 15, "symbolSize": 160, "labelLimit": 320}
+TITLE_STYLE = {"fontSize": 18}
+VIEW_STYLE = {"strokeWidth": 0}
+Spec = dict[str, Any]
 
 
 def _rule_colour(name: str) -> str:
@@ -33,132 +53,258 @@ def _styled(chart: alt.TopLevelMixin, *, legend: str = "bottom") -> alt.TopLevel
     """Projector-sized type. Heights given to the builders include axes and legends: Streamlit
     fits the whole chart into them."""
     return (
-        chart.configure_axis(labelFontSize=14, titleFontSize=16, labelLimit=380)
-        .configure_legend(labelFontSize=14, titleFontSize=15, symbolSize=160, labelLimit=320, orient=legend)
-        .configure_title(fontSize=18)
-        .configure_view(strokeWidth=0)
+        chart.configure_axis(**AXIS_STYLE)
+        .configure_legend(**LEGEND_STYLE, orient=legend)
+        .configure_title(**TITLE_STYLE)
+        .configure_view(**VIEW_STYLE)
     )
+
+
+# --------------------------------------------------------------------------- Vega-Lite dicts
+
+
+def vega_lite_dict(chart: alt.TopLevelMixin) -> Spec:
+    """``chart`` validated and converted once to a Vega-Lite dict, for ``st.vega_lite_chart``.
+
+    For a page to cache an Altair chart that does not change with the threshold: ``st.altair_chart``
+    would validate and convert it again on every rerun. Altair's default theme (a fallback size
+    Streamlit leaves out too) is not applied.
+    """
+    spec = chart.to_dict()
+    theme = alt.theme.get()
+    if theme is not None:
+        _remove_defaults(spec, theme())
+    if "datasets" in spec:  # Altair inlines rows; serialise them once, as Streamlit would on every rerun
+        spec["datasets"] = {name: dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(rows))
+                            for name, rows in spec["datasets"].items()}
+    return spec
+
+
+def _remove_defaults(spec: Spec, defaults: Spec) -> None:
+    """Delete from ``spec``, in place, the nested entries that equal those of ``defaults``."""
+    for key, value in defaults.items():
+        if isinstance(value, dict) and isinstance(spec.get(key), dict):
+            _remove_defaults(spec[key], value)
+            if not spec[key]:
+                del spec[key]
+        elif key in spec and spec[key] == value:
+            del spec[key]
+
+
+def _spec(layers: list[Spec], datasets: dict[str, pd.DataFrame], *, legend: str, **top: Any) -> Spec:
+    """A layered top-level spec with the projector-sized type of :func:`_styled`."""
+    config = {"axis": dict(AXIS_STYLE), "legend": {**LEGEND_STYLE, "orient": legend},
+              "title": dict(TITLE_STYLE), "view": dict(VIEW_STYLE)}
+    return {"$schema": alt.SCHEMA_URL, "config": config, "layer": layers, **top, "datasets": datasets}
+
+
+_SERIALISED: dict[int, tuple[weakref.ref, str, bytes]] = {}
+
+
+def _data(frame: pd.DataFrame, datasets: dict[str, Any]) -> Spec:
+    """Add ``frame`` to ``datasets`` (as Arrow bytes) under a name made from its content; return the reference.
+
+    The name changes whenever the data do (as the names Streamlit gives Altair's data), so the
+    browser draws the chart afresh instead of patching rows into the data it already holds.
+    Name and bytes are remembered for as long as the frame object lives: frames kept by
+    ``st.cache_resource`` are treated as read-only and cost nothing on later reruns.
+    """
+    entry = _SERIALISED.get(id(frame))
+    if entry is None or entry[0]() is not frame:
+        digest = hashlib.blake2b(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes(), digest_size=8)
+        digest.update(repr([(str(column), str(dtype)) for column, dtype in frame.dtypes.items()]).encode())
+        if len(_SERIALISED) > 512:
+            for key in [key for key, (ref, _, _) in _SERIALISED.items() if ref() is None]:
+                _SERIALISED.pop(key, None)
+        entry = (weakref.ref(frame), f"data-{digest.hexdigest()}", dataframe_util.convert_anything_to_arrow_bytes(frame))
+        _SERIALISED[id(frame)] = entry
+    datasets[entry[1]] = entry[2]
+    return {"name": entry[1]}
+
+
+def _q(field: str, **props: Any) -> Spec:
+    """A quantitative field encoding."""
+    return {"field": field, "type": "quantitative", **props}
+
+
+def _n(field: str, **props: Any) -> Spec:
+    """A nominal field encoding."""
+    return {"field": field, "type": "nominal", **props}
+
+
+def _named_colours(names: Sequence[str], title: str) -> Spec:
+    """Colour by ``name`` with the threshold colours (:data:`RULE_COLOURS`), legend in ``names``' order."""
+    return _n("name", title=title, scale={"domain": list(names), "range": [_rule_colour(n) for n in names]})
+
+
+def _rules_layer(rules: pd.DataFrame, datasets: dict[str, pd.DataFrame], *, solid_first: bool) -> Spec:
+    """Vertical threshold rules (``rules``: ``name, threshold``); dashed, or the first solid."""
+    names = list(rules["name"])
+    layer = {
+        "data": _data(rules, datasets),
+        "mark": {"type": "rule", "strokeWidth": 3},
+        "encoding": {
+            "x": _q("threshold"),
+            "color": _named_colours(names, "thresholds"),
+            "tooltip": [_n("name"), _q("threshold", format=".2f")],
+        },
+    }
+    if solid_first:
+        layer["encoding"]["strokeDash"] = {"condition": [{"test": f"(datum.name === {names[0]!r})", "value": [1, 0]}],
+                                           "value": [6, 4]}
+    else:
+        layer["mark"]["strokeDash"] = [6, 4]
+    return layer
 
 
 # --------------------------------------------------------------------------- distance matrix
 
 
 def distance_heatmap(
-    frame: pd.DataFrame, *, order: Sequence[str], selection: alt.Parameter, images: pd.DataFrame | None = None,
-) -> alt.TopLevelMixin:
+    frame: pd.DataFrame, *, order: Sequence[str], selection: str = "cell", images: pd.DataFrame | None = None,
+) -> Spec:
     """Cells coloured match / no match, the distance written in, red frame where the names disagree.
 
-    ``frame`` is :func:`facedemo.tables.matrix_frame`; ``order`` the axis order; ``selection`` a
-    point selection over ``row_key, col_key`` (clicking a cell selects that pair); cells whose
-    ``chosen`` column is true get a black dashed outline; ``images``
+    ``frame`` is :func:`facedemo.tables.matrix_frame`; ``order`` the axis order; ``selection`` the
+    name of the point selection over ``row_key, col_key`` (clicking a cell selects that pair); cells
+    whose ``chosen`` column is true get a black dashed outline; ``images``
     (:func:`facedemo.tables.pair_image_frame`) adds both faces to the hover, looked up by ``pair``
-    so each pair's picture is sent once for both halves of the matrix.
+    so each pair's picture is sent once for both halves of the matrix. A Vega-Lite dict.
     """
     n = len(order)
-    side = max(160, min(760, 64 * n))  # the plot itself; show with st.altair_chart(width="content")
-    base = alt.Chart(frame)
+    side = max(160, min(760, 64 * n))  # the plot itself; show with st.vega_lite_chart(width="content")
+    datasets: dict[str, pd.DataFrame] = {}
+    data = _data(frame, datasets)
+    lookup = []
     if images is not None:
-        base = base.transform_lookup(lookup="pair", from_=alt.LookupData(images, "pair", ["image"]))
-    base = base.encode(
-        x=alt.X("col:N", sort=list(order), title=None, axis=alt.Axis(labelAngle=-45, orient="top", labelOverlap=False)),
-        y=alt.Y("row:N", sort=list(order), title=None, axis=alt.Axis(labelOverlap=False)),
-    )
-    tooltip = [alt.Tooltip("verdict:N", title="verdict"), alt.Tooltip("distance:Q", format=".3f"),
-               alt.Tooltip("row:N", title="photo 1"), alt.Tooltip("col:N", title="photo 2")]
+        lookup = [{"lookup": "pair", "from": {"data": _data(images, datasets), "key": "pair", "fields": ["image"]}}]
+    position = {
+        "x": _n("col", sort=list(order), title=None, axis={"labelAngle": -45, "orient": "top", "labelOverlap": False}),
+        "y": _n("row", sort=list(order), title=None, axis={"labelOverlap": False}),
+    }
+    tooltip = [_n("verdict", title="verdict"), _q("distance", format=".3f"),
+               _n("row", title="photo 1"), _n("col", title="photo 2")]
     if images is not None:
-        tooltip.insert(0, alt.Tooltip("image:N", title="image"))
-    cells = base.mark_rect(strokeJoin="round").encode(
-        color=alt.Color("decision:N", scale=alt.Scale(domain=["match", "no match"], range=[MATCH, NO_MATCH]),
-                        legend=alt.Legend(title="At the threshold")),
-        stroke=alt.when(alt.datum.wrong).then(alt.value(WRONG)).otherwise(alt.value("white")),
-        strokeWidth=alt.when(alt.datum.wrong).then(alt.value(5)).otherwise(alt.value(1.5)),
+        tooltip.insert(0, _n("image", title="image"))
 
-        tooltip=tooltip,
-    ).add_params(selection)
-    text = base.mark_text(fontSize=15 if n <= 12 else 11, fontWeight="bold").encode(
-        text="text:N",
-        color=alt.when(alt.datum.decision == "match").then(alt.value("white")).otherwise(alt.value("black")),
-        tooltip=tooltip,
-    )
+    def when_wrong(wrong: Any, otherwise: Any) -> Spec:
+        return {"condition": [{"test": "datum.wrong", "value": wrong}], "value": otherwise}
+
+    cells = {
+        "name": "view_1",  # the view the selection listens to
+        "mark": {"type": "rect", "strokeJoin": "round"},
+        "encoding": {
+            **position,
+            "color": _n("decision", scale={"domain": ["match", "no match"], "range": [MATCH, NO_MATCH]},
+                        legend={"title": "At the threshold"}),
+            "stroke": when_wrong(WRONG, "white"),
+            "strokeWidth": when_wrong(5, 1.5),
+            "tooltip": tooltip,
+        },
+    }
+    text = {
+        "mark": {"type": "text", "fontSize": 15 if n <= 12 else 11, "fontWeight": "bold"},
+        "encoding": {
+            **position,
+            "text": _n("text"),
+            "color": {"condition": [{"test": "(datum.decision === 'match')", "value": "white"}], "value": "black"},
+            "tooltip": tooltip,
+        },
+    }
     layers = [cells, text]
     if "chosen" in frame.columns:  # the pair shown below the matrix, outlined in black
-        layers.append(base.mark_rect(fill=None, stroke="#000000", strokeWidth=3, strokeDash=[5, 3])
-                      .transform_filter(alt.datum.chosen))
+        outline = {"type": "rect", "fill": None, "stroke": "#000000", "strokeWidth": 3, "strokeDash": [5, 3]}
+        layers.append({"mark": outline, "encoding": dict(position), "transform": [{"filter": "datum.chosen"}]})
+    if lookup:
+        for layer in layers:
+            layer["transform"] = lookup + layer.get("transform", [])
+    click = {"name": selection, "views": ["view_1"],
+             "select": {"type": "point", "fields": ["row_key", "col_key"], "on": "click", "clear": False}}
     # "pad": width and height are the plot's own (square cells); labels and legend are added around it
-    chart = alt.layer(*layers).properties(
-        width=side, height=side, autosize=alt.AutoSizeParams(type="pad", contains="padding"))
-    return _styled(chart)
+    return _spec(layers, datasets, legend="bottom", data=data, params=[click], width=side, height=side,
+                 autosize={"type": "pad", "contains": "padding"})
 
 
 # --------------------------------------------------------------------------- thresholds
 
 
-def distance_histograms(hist: pd.DataFrame, rules: pd.DataFrame, *, title: str = "") -> alt.TopLevelMixin:
+def distance_histograms(hist: pd.DataFrame, rules: pd.DataFrame, *, title: str = "") -> Spec:
     """Overlaid genuine / impostor histograms (share of each kind) with vertical threshold rules.
 
-    ``hist`` is :func:`facedemo.tables.histogram_frame`; ``rules`` has ``name, threshold``.
+    ``hist`` is :func:`facedemo.tables.histogram_frame`; ``rules`` has ``name, threshold`` (the
+    first drawn solid, the others dashed). A Vega-Lite dict.
     """
     kinds = list(dict.fromkeys(hist["kind"]))
-    bars = alt.Chart(hist).mark_bar(opacity=0.6, binSpacing=0).encode(
-        x=alt.X("start:Q", title="L2 distance between the two photos"),
-        x2="end:Q",
-        y=alt.Y("share:Q", stack=None, title="share of the pairs", axis=alt.Axis(format="%")),
-        y2=alt.datum(0),
-        color=alt.Color("kind:N", title="pairs", scale=alt.Scale(domain=kinds, range=[KIND_COLOURS.get(k, "#8c564b") for k in kinds])),
-        tooltip=[alt.Tooltip("kind:N"), alt.Tooltip("start:Q", format=".2f", title="from"),
-                 alt.Tooltip("end:Q", format=".2f", title="to"), alt.Tooltip("count:Q", title="pairs")],
-    )
-    names = list(rules["name"])
-    lines = alt.Chart(rules).mark_rule(strokeWidth=3).encode(
-        x="threshold:Q",
-        color=alt.Color("name:N", title="thresholds", scale=alt.Scale(domain=names, range=[_rule_colour(n) for n in names])),
-        strokeDash=alt.when(alt.datum.name == names[0]).then(alt.value([1, 0])).otherwise(alt.value([6, 4])),
-        tooltip=[alt.Tooltip("name:N"), alt.Tooltip("threshold:Q", format=".2f")],
-    )
-    chart = alt.layer(bars, lines).resolve_scale(color="independent").properties(height=400, title=title)
-    return _styled(chart, legend="right")
+    datasets: dict[str, pd.DataFrame] = {}
+    bars = {
+        "data": _data(hist, datasets),
+        "mark": {"type": "bar", "opacity": 0.6, "binSpacing": 0},
+        "encoding": {
+            "x": _q("start", title="L2 distance between the two photos"),
+            "x2": {"field": "end"},
+            "y": _q("share", stack=None, title="share of the pairs", axis={"format": "%"}),
+            "y2": {"datum": 0},
+            "color": _n("kind", title="pairs",
+                        scale={"domain": kinds, "range": [KIND_COLOURS.get(k, "#8c564b") for k in kinds]}),
+            "tooltip": [_n("kind"), _q("start", format=".2f", title="from"), _q("end", format=".2f", title="to"),
+                        _q("count", title="pairs")],
+        },
+    }
+    lines = _rules_layer(rules, datasets, solid_first=True)
+    return _spec([bars, lines], datasets, legend="right", resolve={"scale": {"color": "independent"}},
+                 height=400, title=title)
 
 
-def roc_chart(curve: pd.DataFrame, points: pd.DataFrame) -> alt.TopLevelMixin:
+def roc_chart(curve: pd.DataFrame, points: pd.DataFrame) -> Spec:
     """ROC curve (FAR → TAR) with the named operating points of :func:`facedemo.tables.operating_points`.
 
     FAR is on a symmetric-log axis: a good model's whole story happens at FAR well below 1 %, which a
-    linear axis squeezes into its left edge (0 still fits, unlike on a plain log axis).
+    linear axis squeezes into its left edge (0 still fits, unlike on a plain log axis). A Vega-Lite dict.
     """
-    far_scale = alt.Scale(type="symlog", constant=0.0001, domain=[0, 1])
-    line = alt.Chart(curve).mark_line(strokeWidth=3, color="#1f77b4", interpolate="linear").encode(
-        x=alt.X("far:Q", title="FAR (impostor pairs accepted, log scale)", scale=far_scale,
-                axis=alt.Axis(format=".1~%", values=[0, 0.001, 0.01, 0.1, 1], labelOverlap=False)),
-        y=alt.Y("tar:Q", title="TAR (genuine pairs accepted)", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-        tooltip=[alt.Tooltip("threshold:Q", format=".3f"), alt.Tooltip("far:Q", format=".2%"), alt.Tooltip("tar:Q", format=".2%")],
-    )
+    far_scale = {"type": "symlog", "constant": 0.0001, "domain": [0, 1]}
+    datasets: dict[str, pd.DataFrame] = {}
+    line = {
+        "data": _data(curve, datasets),
+        "mark": {"type": "line", "strokeWidth": 3, "color": "#1f77b4", "interpolate": "linear"},
+        "encoding": {
+            "x": _q("far", title="FAR (impostor pairs accepted, log scale)", scale=far_scale,
+                    axis={"format": ".1~%", "values": [0, 0.001, 0.01, 0.1, 1], "labelOverlap": False}),
+            "y": _q("tar", title="TAR (genuine pairs accepted)", scale={"domain": [0, 1]}, axis={"format": "%"}),
+            "tooltip": [_q("threshold", format=".3f"), _q("far", format=".2%"), _q("tar", format=".2%")],
+        },
+    }
     names = list(points["name"])
-    colour = alt.Color("name:N", title="operating points", scale=alt.Scale(domain=names, range=[_rule_colour(n) for n in names]))
-    dots = alt.Chart(points).mark_point(size=260, filled=True, opacity=0.9).encode(
-        x=alt.X("far:Q", scale=far_scale), y="tar:Q", color=colour,
-        shape=alt.Shape("name:N", title="operating points",
-                        scale=alt.Scale(domain=names, range=["circle", "triangle-up", "diamond"])),
-        tooltip=[alt.Tooltip("name:N"), alt.Tooltip("threshold:Q", format=".2f"),
-                 alt.Tooltip("far:Q", format=".2%"), alt.Tooltip("tar:Q", format=".2%")],
-    )
-    return _styled(alt.layer(line, dots).properties(height=400), legend="right")
+    dots = {
+        "data": _data(points, datasets),
+        "mark": {"type": "point", "size": 260, "filled": True, "opacity": 0.9},
+        "encoding": {
+            "x": _q("far", scale=far_scale),
+            "y": _q("tar"),
+            "color": _named_colours(names, "operating points"),
+            "shape": _n("name", title="operating points",
+                        scale={"domain": names, "range": ["circle", "triangle-up", "diamond"]}),
+            "tooltip": [_n("name"), _q("threshold", format=".2f"), _q("far", format=".2%"), _q("tar", format=".2%")],
+        },
+    }
+    return _spec([line, dots], datasets, legend="right", height=400)
 
 
-def person_distance_strips(frame: pd.DataFrame, rules: pd.DataFrame) -> alt.TopLevelMixin:
-    """One tick per query-to-person distance, a row per comparison, with threshold rules."""
-    ticks = alt.Chart(frame).mark_tick(thickness=2, size=28, opacity=0.7).encode(
-        x=alt.X("distance:Q", title="distance from a val photo to an enrolled person", scale=alt.Scale(zero=False)),
-        y=alt.Y("comparison:N", title=None),
-        color=alt.Color("kind:N", title="person", scale=alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values()))),
-        tooltip=[alt.Tooltip("comparison:N"), alt.Tooltip("kind:N"), alt.Tooltip("distance:Q", format=".3f")],
-    )
-    names = list(rules["name"])
-    lines = alt.Chart(rules).mark_rule(strokeWidth=3, strokeDash=[6, 4]).encode(
-        x="threshold:Q",
-        color=alt.Color("name:N", title="thresholds", scale=alt.Scale(domain=names, range=[_rule_colour(n) for n in names])),
-        tooltip=[alt.Tooltip("name:N"), alt.Tooltip("threshold:Q", format=".2f")],
-    )
-    return _styled(alt.layer(ticks, lines).resolve_scale(color="independent").properties(height=240), legend="right")
+def person_distance_strips(frame: pd.DataFrame, rules: pd.DataFrame) -> Spec:
+    """One tick per query-to-person distance, a row per comparison, with dashed threshold rules. A Vega-Lite dict."""
+    datasets: dict[str, pd.DataFrame] = {}
+    ticks = {
+        "data": _data(frame, datasets),
+        "mark": {"type": "tick", "thickness": 2, "size": 28, "opacity": 0.7},
+        "encoding": {
+            "x": _q("distance", title="distance from a val photo to an enrolled person", scale={"zero": False}),
+            "y": _n("comparison", title=None),
+            "color": _n("kind", title="person",
+                        scale={"domain": list(KIND_COLOURS), "range": list(KIND_COLOURS.values())}),
+            "tooltip": [_n("comparison"), _n("kind"), _q("distance", format=".3f")],
+        },
+    }
+    lines = _rules_layer(rules, datasets, solid_first=False)
+    return _spec([ticks, lines], datasets, legend="right", resolve={"scale": {"color": "independent"}}, height=240)
 
 
 def value_bars(frame: pd.DataFrame, *, x: str, y: str, title: str, fmt: str = ".3f", domain=None) -> alt.TopLevelMixin:

@@ -3,12 +3,17 @@
 - The FaceNet encoder is loaded once per process (``st.cache_resource``) and shared by all sessions.
 - Encodings of uploads are cached by the bytes' content (``st.cache_data``): moving a slider
   never recomputes one.
-- Threshold, recipe, comparison and presentation mode live in ``st.session_state`` and in the
-  URL (``st.query_params``), so a bookmark brings a demo step back.
+- Threshold, model (network), recipe, comparison and presentation mode live in
+  ``st.session_state`` and in the URL (``st.query_params``), so a bookmark brings a demo step back.
+- Each model has its own encoder, gallery encodings and face database: encodings of two models
+  are never compared. A session keeps one database per model and recipe, so switching and
+  switching back loses nothing.
 """
 
 from __future__ import annotations
 
+import gc
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,10 +28,14 @@ from facedemo.encoder import FaceEncoder
 from facedemo.errors import FacedemoError, TooSlowError
 from facedemo.faces import Face
 from facedemo.gallery import LabelledEncodings, encode_folder
+from facedemo.faces import FaceDetector
+from facedemo.networks import DEFAULT_NETWORK, NETWORKS
 from facedemo.recipes import DEFAULT_COMPARISON, DEFAULT_RECIPE, RECIPES, default_threshold
 from facedemo.tables import Album, data_uri
 
 THRESHOLD_RANGE = (0.0, 2.0)
+HEAVY_MODULES = frozenset({"tensorflow", "keras"})
+_frozen_with: set[str] = set()
 # Seconds one photo may take from bytes to encoding. Decoding is bounded (50 megapixels at most,
 # big JPEGs decoded at reduced scale) and detection runs at 1024 px, so a photo takes about a
 # second; the guard is for what limits cannot rule out (a decoder's worst case, a crowded server).
@@ -40,11 +49,21 @@ PRESENTATION_CSS = """<style>
 </style>"""
 
 
-@st.cache_resource(show_spinner="Loading FaceNet and the face detector (once, a few seconds) ...")
-def encoder() -> FaceEncoder:
-    """The one FaceEncoder of this process, shared by every session (thread-safe)."""
+@st.cache_resource(show_spinner=False)
+def detector() -> FaceDetector:
+    """The one face detector of this process, shared by both models' encoders (thread-safe)."""
+    return FaceDetector()
+
+
+def encoder(network: str | None = None) -> FaceEncoder:
+    """The FaceEncoder of ``network`` (default: this session's model), one per process."""
+    return _encoder(network or current_network())
+
+
+@st.cache_resource(show_spinner="Loading the model and the face detector (once, a few seconds) ...")
+def _encoder(network: str) -> FaceEncoder:
     assets.setup(progress=lambda message: None)
-    return FaceEncoder.load()
+    return FaceEncoder.load(network=network, detector=detector())
 
 
 @dataclass(frozen=True)
@@ -58,6 +77,25 @@ class UploadEncoding:
     faces: tuple[Face, ...]
     note: str | None
     sha256: str
+
+
+def freeze_long_lived() -> None:
+    """Hide every object alive now from the garbage collector (see ``encoder._freeze_long_lived``).
+
+    Once a page has imported Keras (the triplet loss, the classifier, the look inside the model),
+    Streamlit calls ``keras.backend.clear_session()`` after every rerun of every page, and its full
+    ``gc.collect()`` walks TensorFlow's ~370,000 objects: 0.1-0.3 s per slider move. Call this after
+    loading something big that lives for the whole process.
+    """
+    gc.freeze()
+
+
+def freeze_after_heavy_imports() -> None:
+    """:func:`freeze_long_lived` once, after the run in which a page first imported TensorFlow or Keras."""
+    heavy = HEAVY_MODULES & sys.modules.keys()
+    if heavy - _frozen_with:
+        _frozen_with.update(heavy)
+        freeze_long_lived()
 
 
 def within(seconds: float, action: Callable[[], T]) -> T:
@@ -89,13 +127,17 @@ def within(seconds: float, action: Callable[[], T]) -> T:
 
 # Each entry holds the photo at ≤ 2000 px (up to ~12 MB): 64 entries, kept an hour, bound the memory
 # a class of uploads can take while a slider move still never re-encodes.
-@st.cache_data(show_spinner="Finding the face and encoding it ...", max_entries=64, ttl=3600)
-def encode_bytes(data: bytes, recipe: str) -> UploadEncoding:
-    """Encode a photo's bytes, cached by content and recipe, within :data:`ENCODE_TIMEOUT` seconds.
+def encode_bytes(data: bytes, recipe: str, network: str | None = None) -> UploadEncoding:
+    """Encode a photo's bytes with ``network`` (default: this session's model), cached by content.
 
-    Raises the project's errors (:class:`TooSlowError` when it takes too long).
+    Raises the project's errors (:class:`TooSlowError` after :data:`ENCODE_TIMEOUT` seconds).
     """
-    model = encoder()
+    return _encode_bytes(data, recipe, network or current_network())
+
+
+@st.cache_data(show_spinner="Finding the face and encoding it ...", max_entries=64, ttl=3600)
+def _encode_bytes(data: bytes, recipe: str, network: str) -> UploadEncoding:
+    model = encoder(network)
     encoding = within(ENCODE_TIMEOUT, lambda: model.encode(data, recipe))
     prepared = encoding.prepared
     return UploadEncoding(
@@ -104,9 +146,14 @@ def encode_bytes(data: bytes, recipe: str) -> UploadEncoding:
     )
 
 
+def gallery(split: str = "train", recipe: str = DEFAULT_RECIPE, network: str | None = None) -> LabelledEncodings:
+    """The bundled gallery's ``split`` encoded with ``recipe`` by ``network`` (default: this session's)."""
+    return _gallery(split, recipe, network or current_network())
+
+
 @st.cache_resource(show_spinner=False)
-def gallery(split: str = "train", recipe: str = DEFAULT_RECIPE) -> LabelledEncodings:
-    """The bundled gallery's ``split`` encoded with ``recipe`` (disk-cached after the first time)."""
+def _gallery(split: str, recipe: str, network: str) -> LabelledEncodings:
+    """Disk-cached after the first time (see :func:`facedemo.gallery.encode_folder`)."""
     folder = assets.gallery_dir() / split
     bar = st.progress(0.0, text=f"Encoding the {split} photos of the gallery (first time only) ...")
 
@@ -114,7 +161,7 @@ def gallery(split: str = "train", recipe: str = DEFAULT_RECIPE) -> LabelledEncod
         bar.progress(done / total, text=f"Encoding gallery photo {done} of {total} ...")
 
     try:
-        return encode_folder(folder, encoder(), recipe, on_progress=report)
+        return encode_folder(folder, encoder(network), recipe, on_progress=report)
     finally:
         bar.empty()
 
@@ -130,13 +177,16 @@ def _query_float(name: str, default: float) -> float:
 def init_session() -> None:
     """Set the shared settings once per session, from the URL where it has them."""
     ss = st.session_state
+    if "network" not in ss:
+        network = st.query_params.get("model", DEFAULT_NETWORK)
+        ss.network = network if network in NETWORKS else DEFAULT_NETWORK
     if "recipe" not in ss:
         recipe = st.query_params.get("recipe", DEFAULT_RECIPE)
         ss.recipe = recipe if recipe in RECIPES else DEFAULT_RECIPE
     if "comparison" not in ss:
         ss.comparison = DEFAULT_COMPARISON
     if "threshold" not in ss:
-        ss.threshold = round(_query_float("threshold", default_threshold(ss.recipe, "pair")), 2)
+        ss.threshold = round(_query_float("threshold", default_threshold(ss.recipe, "pair", ss.network)), 2)
     if "presentation" not in ss:
         ss.presentation = st.query_params.get("present", "0") == "1"
 
@@ -145,33 +195,59 @@ def recipe() -> str:
     return st.session_state.recipe
 
 
+def current_network() -> str:
+    """This session's model (see :mod:`facedemo.networks`)."""
+    return st.session_state.get("network", DEFAULT_NETWORK)
+
+
+def calibrated(comparison: str = "pair") -> float:
+    """The calibrated threshold of this session's recipe and model for ``comparison``."""
+    return default_threshold(recipe(), comparison, current_network())
+
+
 def threshold() -> float:
     return float(st.session_state.threshold)
 
 
 def database() -> FaceDatabase:
-    """This session's face database.
+    """This session's face database for the current model and recipe.
 
     It starts as the office kept on this server (People page, "Keep as this server's office"), if
-    there is one for the current recipe, else as the gallery's train photos.
+    there is one for the current model and recipe, else as the gallery's train photos. The
+    database of another model or recipe is put aside, not dropped: switching back brings it back.
     """
     ss = st.session_state
-    if "database" not in ss or ss.database.recipe != recipe():
-        ss.database = kept_office() or gallery_office()
+    wanted = (current_network(), recipe())
+    current = ss.get("database")
+    if current is None or (current.network, current.recipe) != wanted:
+        shelf = ss.setdefault("databases_aside", {})
+        if current is not None:
+            shelf[(current.network, current.recipe)] = current
+        ss.database = shelf.pop(wanted, None) or kept_office() or gallery_office()
     return ss.database
+
+
+def use_database(loaded: FaceDatabase) -> None:
+    """Make ``loaded`` this session's database, switching the model and recipe to its own."""
+    ss = st.session_state
+    if (loaded.network, loaded.recipe) != (current_network(), recipe()):
+        database()  # puts the current one aside
+        ss.network, ss.recipe = loaded.network, loaded.recipe
+        ss.threshold = round(calibrated("pair"), 2)
+    ss.database = loaded
 
 
 def gallery_office() -> FaceDatabase:
     """The gallery's train photos as the office's employees."""
     enrolled = gallery("train", recipe())
-    office = FaceDatabase(recipe())
+    office = FaceDatabase(recipe(), network=current_network())
     for vector, label, path in zip(enrolled.vectors, enrolled.labels, enrolled.paths):
         office.add(label, vector, source=path.name)
     return office
 
 
 def kept_office() -> FaceDatabase | None:
-    """The office kept on the server for the current recipe, or None (none, damaged, other recipe)."""
+    """The office kept on the server for the current model and recipe, or None (none, damaged, other)."""
     path = assets.office_path()
     if not path.is_file():
         return None
@@ -179,17 +255,22 @@ def kept_office() -> FaceDatabase | None:
         kept = FaceDatabase.load(path)
     except FacedemoError:
         return None
-    return kept if kept.recipe == recipe() else None
+    return kept if (kept.network, kept.recipe) == (current_network(), recipe()) else None
 
 
 def _on_recipe_change() -> None:
-    st.session_state.threshold = round(default_threshold(st.session_state.recipe, "pair"), 2)
+    st.session_state.threshold = round(calibrated("pair"), 2)
 
 
 def sidebar() -> None:
-    """The shared controls: recipe, threshold, presentation mode; mirrored into the URL."""
+    """The shared controls: model, recipe, threshold, presentation mode; mirrored into the URL."""
     init_session()
     with st.sidebar:
+        st.radio(
+            "Model", list(NETWORKS), key="network", on_change=_on_recipe_change,
+            format_func=lambda name: NETWORKS[name].title,
+            help="Which FaceNet encodes the faces. Encodings of two models are never compared with each other.",
+        )
         st.radio(
             "Preprocessing recipe", list(RECIPES), key="recipe", on_change=_on_recipe_change,
             format_func=lambda name: RECIPES[name].title, help="How a photo becomes the model's input.",
@@ -199,28 +280,38 @@ def sidebar() -> None:
             help="Two encodings are the same person when their distance is below this.",
         )
         st.caption(
-            f"Calibrated default for one photo vs one photo: {default_threshold(recipe(), 'pair'):.2f}; "
+            f"Calibrated default for one photo vs one photo: {calibrated('pair'):.2f}; "
             "the course notebook's: 0.70."
         )
         st.toggle("Presentation mode (large type)", key="presentation")
     st.query_params["threshold"] = f"{threshold():.2f}"
     st.query_params["recipe"] = recipe()
+    st.query_params["model"] = current_network()
     st.query_params["present"] = "1" if st.session_state.presentation else "0"
     if st.session_state.presentation:
         st.html(PRESENTATION_CSS)
 
 
-def album(recipe: str | None = None) -> "Album":
+def album(recipe: str | None = None, network: str | None = None) -> "Album":
     """The gallery's train and val photos as one :class:`facedemo.tables.Album` with photo ids.
 
-    Cheap on every rerun: both splits come from :func:`gallery` (cached); only the arrays are joined.
+    One shared, read-only object per recipe and model (``st.cache_resource``): joining the splits
+    took 5-15 ms, on every rerun of every page.
     """
-    recipe = recipe or st.session_state.get("recipe", DEFAULT_RECIPE)
-    return Album.from_parts({"train": gallery("train", recipe), "val": gallery("val", recipe)})
+    return _album(recipe or st.session_state.get("recipe", DEFAULT_RECIPE), network or current_network())
+
+
+@st.cache_resource(show_spinner=False)
+def _album(recipe: str, network: str) -> Album:
+    return Album.from_parts({"train": gallery("train", recipe, network), "val": gallery("val", recipe, network)})
+
+
+def thumbnails(recipe: str, size: int = 64) -> dict[str, str]:
+    """``{photo id: data URL}`` of every gallery face crop, for tooltips and tables (cached per recipe and model)."""
+    return _thumbnails(recipe, size, current_network())
 
 
 @st.cache_data(show_spinner="Making thumbnails of the gallery (first time only) ...")
-def thumbnails(recipe: str, size: int = 64) -> dict[str, str]:
-    """``{photo id: data URL}`` of every gallery face crop, for tooltips and tables (cached per recipe)."""
-    photos = album(recipe)
+def _thumbnails(recipe: str, size: int, network: str) -> dict[str, str]:
+    photos = album(recipe, network)
     return {photo: data_uri(photos.crop(row), size=size) for row, photo in enumerate(photos.ids)}

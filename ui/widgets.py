@@ -255,7 +255,7 @@ def person_threshold(database: FaceDatabase, key: str) -> tuple[float, str]:
         return state.threshold(), comparison
     st.caption(
         f"Comparing the photo with {how}, so the threshold is the one calibrated for that comparison: "
-        f"**{calibrated:.2f}** ({recipe.title.lower()}; {recipe.how_found}). The sidebar's threshold is for "
+        f"**{calibrated:.2f}** ({recipe.title.lower()}; {recipe.how_found[database.network]}). The sidebar's threshold is for "
         "one photo against one photo."
     )
     return calibrated, comparison

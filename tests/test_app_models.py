@@ -1,0 +1,79 @@
+"""Choosing the model in the app's sidebar: every page follows it, nothing enrolled is lost."""
+
+from __future__ import annotations
+
+from facedemo.recipes import default_threshold
+from tests.test_app_pages import SAME, open_verify, page, seen, texts
+
+
+def test_the_sidebar_chooses_the_model_and_its_threshold(gallery_dir):
+    app = open_verify()
+    assert app.radio(key="network").value == "facenet"
+    app.radio(key="network").set_value("casia").run()
+    assert app.query_params["model"] == "casia"
+    assert app.slider(key="threshold").value == default_threshold("aligned", "pair", "casia")
+    app.selectbox(key="a").set_value("val/madonna/1")
+    app.selectbox(key="b").set_value("train/madonna/1").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any(SAME in v for v in texts(app.success))
+    assert seen(app, "512 numbers")
+    assert seen(app, f"this recipe and model: {default_threshold('aligned', 'pair', 'casia'):.2f}")
+
+
+def test_a_bookmark_restores_the_model(gallery_dir):
+    app = open_verify(model="casia", a="val/elton_john/1", claim="elton_john")
+    assert app.radio(key="network").value == "casia"
+    assert any("It's elton_john, welcome in!" in v for v in texts(app.success))
+    assert seen(app, f"**{default_threshold('aligned', 'mean', 'casia'):.2f}**")
+
+
+def test_switching_models_puts_the_database_aside_and_back(gallery_dir):
+    app = open_verify()
+    page(app, "app_pages/people.py")
+    app.text_input(key="people_new_name").input("Guest")
+    app.multiselect(key="people_new_gallery").set_value(["val/madonna/2"]).run()
+    app.button(key="people_enrol").click().run()
+    assert "Guest" in list(app.dataframe[0].value["name"])
+
+    app.radio(key="network").set_value("casia").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.metric[2].value == "casia"
+    assert "Guest" not in list(app.dataframe[0].value["name"]), "the other model's database is set aside"
+    page(app, "app_pages/recognise.py")
+    app.selectbox(key="q").set_value("val/ben_afflek/1").run()
+    assert any("It's ben_afflek, the distance is" in v for v in texts(app.success))
+
+    page(app, "app_pages/people.py")
+    app.radio(key="network").set_value("facenet").run()
+    assert "Guest" in list(app.dataframe[0].value["name"]), "switching back brings the enrolment back"
+    assert app.metric[2].value == "facenet"
+
+
+def test_a_database_file_of_the_other_model_switches_to_it(gallery_dir):
+    from facedemo.database import FaceDatabase
+
+    casia_app = open_verify(model="casia")
+    page(casia_app, "app_pages/people.py")
+    saved = casia_app.session_state["database"].to_bytes()
+    assert FaceDatabase.from_bytes(saved).network == "casia"
+
+    app = open_verify()
+    page(app, "app_pages/people.py")
+    app.file_uploader(key="people_load").upload("casia.npz", saved, "application/octet-stream").run()
+    app.button(key="people_load_button").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert seen(app, "FaceNet CASIA-WebFace")
+    assert app.radio(key="network").value == "casia" and app.metric[2].value == "casia"
+
+
+def test_the_threshold_explorer_shows_both_models_side_by_side(gallery_dir):
+    from tests.test_app_analysis import open_page
+
+    app = open_page("app_pages/threshold.py")
+    table = next(frame.value for frame in app.dataframe if "model" in frame.value.columns)
+    assert list(table["encoding"]) == ["128-d", "512-d"]
+    assert (table["AUC"] > 0.995).all() and (table["rank-1"] == 1.0).all()
+    assert list(table["calibrated threshold"]) == [default_threshold("aligned", "pair", n) for n in ("facenet", "casia")]
+    app.radio(key="network").set_value("casia").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert seen(app, "model: FaceNet CASIA-WebFace (TensorFlow, 512-d)")

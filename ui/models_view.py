@@ -1,0 +1,80 @@
+"""The two models side by side on the gallery: headline numbers and ROC curves (Threshold explorer)."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from facedemo import metrics
+from facedemo.networks import NETWORKS
+from facedemo.recipes import default_threshold
+from ui import charts, state
+from ui.messages import attempt
+
+ROC_POINTS = 300  # enough for a smooth curve; the full sweep has ~6,900 steps
+
+
+@st.cache_resource(show_spinner="Measuring every pair of photos with each model (once) ...", max_entries=8)
+def model_figures(recipe: str, network: str) -> tuple[dict, pd.DataFrame]:
+    """One model's gallery figures and its ROC curve (thinned to about :data:`ROC_POINTS` points).
+
+    Cached by names (a recipe and model's gallery is fixed for the process): a rerun hashes no arrays,
+    and ``cache_resource`` hands back the same read-only objects instead of unpickling copies.
+    """
+    album = state.album(recipe, network)
+    vectors, labels = album.vectors, album.labels
+    evaluation = metrics.evaluate(vectors, labels)
+    pairs = metrics.pair_distances(vectors, labels)
+    far, tar, _ = metrics.roc_curve(pairs.genuine, pairs.impostor)
+    keep = np.unique(np.linspace(0, far.size - 1, ROC_POINTS).round().astype(int))
+    title = NETWORKS[network].title
+    calibrated = default_threshold(recipe, "pair", network)
+    rates = metrics.rates_at(calibrated, pairs.genuine, pairs.impostor)
+    row = {
+        "model": title, "encoding": f"{NETWORKS[network].embedding_size}-d", "AUC": evaluation.auc,
+        "EER": evaluation.eer, "TAR at FAR 1 %": evaluation.tar_at_far_1e2, "rank-1": evaluation.rank1,
+        "calibrated threshold": calibrated, "accuracy at it": rates.accuracy,
+    }
+    curve = pd.DataFrame({"FAR": far[keep], "TAR": tar[keep], "model": title})
+    return row, curve
+
+
+def show_models_side_by_side(recipe: str) -> None:
+    """A table of both models' gallery figures and their ROC curves on one chart."""
+    st.subheader("Two FaceNets side by side")
+    st.caption(
+        "The same 118 gallery photos, the same face crops, two networks: the course's Keras FaceNet (128-d) and "
+        "FaceNet trained on CASIA-WebFace (512-d). Each is cut at its own calibrated threshold: distances of "
+        "two models live in different spaces and are never compared with each other."
+    )
+    shown = [network for network in NETWORKS
+             if attempt(lambda: model_figures(recipe, network), what=f"{NETWORKS[network].title}: ") is not None]
+    if not shown:
+        return
+    table, spec = side_by_side(recipe, tuple(shown))
+    st.dataframe(table, hide_index=True, key="models_table", column_config={
+        "AUC": st.column_config.NumberColumn(format="%.4f"),
+        "EER": st.column_config.NumberColumn(format="percent"),
+        "TAR at FAR 1 %": st.column_config.NumberColumn(format="percent"),
+        "rank-1": st.column_config.NumberColumn(format="percent"),
+        "calibrated threshold": st.column_config.NumberColumn(format="%.2f"),
+        "accuracy at it": st.column_config.NumberColumn(format="percent"),
+    })
+    st.vega_lite_chart(spec, key="models_roc")
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def side_by_side(recipe: str, networks: tuple[str, ...]) -> tuple[pd.DataFrame, dict]:
+    """The table of the models' figures and their ROC curves as one Vega-Lite dict, built once."""
+    figures = [model_figures(recipe, network) for network in networks]
+    table = pd.DataFrame([row for row, _ in figures])
+    curves = pd.concat([curve for _, curve in figures], ignore_index=True)
+    chart = alt.Chart(curves).mark_line(interpolate="step-after", clip=True).encode(
+        x=alt.X("FAR:Q", title="false-accept rate (impostor pairs let in)", scale=alt.Scale(type="symlog", constant=0.001)),
+        y=alt.Y("TAR:Q", title="true-accept rate (genuine pairs let in)", scale=alt.Scale(domain=[0.5, 1])),
+        color=alt.Color("model:N", legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=["model:N", alt.Tooltip("FAR:Q", format=".2%"), alt.Tooltip("TAR:Q", format=".2%")],
+    ).properties(width="container", height=320, title="ROC curves of both models (FAR on a log-like scale)")
+    return table, charts.vega_lite_dict(chart)
