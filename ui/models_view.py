@@ -13,7 +13,8 @@ from facedemo.recipes import default_threshold
 from ui import charts, state
 from ui.messages import attempt
 
-ROC_POINTS = 300  # enough for a smooth curve; the full sweep has ~6,900 steps
+ROC_POINTS = 300
+MODEL_COLOURS = ["#1f77b4", "#d62728"]  # enough for a smooth curve; the full sweep has ~6,900 steps
 
 
 @st.cache_resource(show_spinner="Measuring every pair of photos with each model (once) ...", max_entries=8)
@@ -71,10 +72,15 @@ def side_by_side(recipe: str, networks: tuple[str, ...]) -> tuple[pd.DataFrame, 
     figures = [model_figures(recipe, network) for network in networks]
     table = pd.DataFrame([row for row, _ in figures])
     curves = pd.concat([curve for _, curve in figures], ignore_index=True)
-    chart = alt.Chart(curves).mark_line(interpolate="step-after", clip=True).encode(
-        x=alt.X("FAR:Q", title="false-accept rate (impostor pairs let in)", scale=alt.Scale(type="symlog", constant=0.001)),
-        y=alt.Y("TAR:Q", title="true-accept rate (genuine pairs let in)", scale=alt.Scale(domain=[0.5, 1])),
-        color=alt.Color("model:N", legend=alt.Legend(orient="bottom", title=None)),
+    titles = list(dict.fromkeys(curves["model"]))
+    far_axis = alt.Axis(format=".1~%", values=[0, 0.001, 0.01, 0.1, 1], labelOverlap=False)
+    chart = alt.Chart(curves).mark_line(interpolate="step-after", clip=True, strokeWidth=3).encode(
+        x=alt.X("FAR:Q", title="FAR (impostor pairs let in, log scale)",
+                scale=alt.Scale(type="symlog", constant=0.0001, domain=[0, 1]), axis=far_axis),
+        y=alt.Y("TAR:Q", title="TAR (genuine pairs let in)", scale=alt.Scale(domain=[0.6, 1]), axis=alt.Axis(format="%")),
+        color=alt.Color("model:N", scale=alt.Scale(domain=titles, range=MODEL_COLOURS[: len(titles)]),
+                        legend=alt.Legend(orient="bottom", title=None, labelLimit=400, labelFontSize=14)),
         tooltip=["model:N", alt.Tooltip("FAR:Q", format=".2%"), alt.Tooltip("TAR:Q", format=".2%")],
-    ).properties(width="container", height=320, title="ROC curves of both models (FAR on a log-like scale)")
+    ).properties(width="container", height=360, title="ROC curves of both models on the same pairs").configure_axis(
+        labelFontSize=14, titleFontSize=16)
     return table, charts.vega_lite_dict(chart)
