@@ -65,7 +65,9 @@ st.title("🔬 Inside the model")
 st.markdown(
     "Two networks turn a face into 128 numbers in this course. The **2019 notebook** used a small Inception "
     "network on 96×96 photos; this demo runs a larger, pretrained **Inception-ResNet-v1** on 160×160 face "
-    "crops. Both end the same way: 128 numbers of unit length, compared by L2 distance."
+    "crops. Both end the same way: 128 numbers of unit length, compared by L2 distance. (The sidebar's second "
+    "model, FaceNet trained on CASIA-WebFace, is the same Inception-ResNet-v1 design with a 512-number "
+    "bottleneck; this page looks inside the course's Keras one.)"
 )
 
 notebook_rows = notebook_summary()
