@@ -175,7 +175,7 @@ def test_uploads_are_never_written_to_disk(app, photo):
 def test_the_people_page_says_what_is_kept(app):
     page(app, "app_pages/people.py")
     [privacy] = [text for text in texts(app.info) if text.startswith("Privacy")]
-    for words in ("not written to disk", "encodings (128 numbers per photo) and names", "not the photos",
+    for words in ("not written to disk", "encodings (128 or 512 numbers per photo, by model) and names", "not the photos",
                   "The server keeps nothing after you leave"):
         assert words in privacy
 
