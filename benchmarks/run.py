@@ -10,7 +10,7 @@ repeats) and the app rerun. Nothing here asserts a time: the targets are printed
 Figures
 -------
 cold start        a fresh ``python benchmarks/coldstart.py A B`` until it prints the distance
-model load        ``FaceEncoder.load()`` in that fresh process (TensorFlow already imported)
+model load        ``FaceEncoder.load()`` in that fresh process
 detect            MTCNN on one gallery photo (decoded beforehand)
 embed             FaceNet on one 160×160 crop (batch of 1)
 faces/s           FaceNet on batches of 32 crops
