@@ -94,3 +94,14 @@ def test_cli_chooses_the_model(tmp_path, photo):
     FaceDatabase().save(db)
     refused = run("who", str(photo("val", "madonna", 0)), "--db", str(db), "--model", "casia")
     assert refused.returncode == 1 and "was made with the model 'facenet', not 'casia'" in refused.stderr
+
+
+def test_the_notebook_api_takes_the_second_model(casia_encoder, photo, capsys):
+    import facedemo
+
+    assert facedemo.img_to_encoding(photo("val", "madonna", 0), casia_encoder, recipe="aligned").shape == (1, 512)
+    database = FaceDatabase(network="casia")
+    database.enrol("madonna", [photo("train", "madonna", i) for i in range(3)], casia_encoder)
+    dist, door_open = facedemo.verify(photo("val", "madonna", 1), "madonna", database, casia_encoder)
+    assert door_open and dist < default_threshold("aligned", "mean", "casia")
+    assert "It's madonna, welcome in!" in capsys.readouterr().out
