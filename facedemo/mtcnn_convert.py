@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -48,9 +49,15 @@ def convert_stage(stage: str, target: Path) -> Path:
     forward = tf.function(lambda x: model(x), input_signature=[tf.TensorSpec(INPUT_SHAPES[stage], tf.float32)])
     # frozen: the converter would otherwise keep the Keras weights as (uninitialised) variables
     frozen = convert_variables_to_constants_v2(forward.get_concrete_function())
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")
-        data = tf.lite.TFLiteConverter.from_concrete_functions([frozen]).convert()
+    absl = logging.getLogger("absl")  # a deprecation note per stage about an argument we do not need
+    level = absl.level
+    absl.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            data = tf.lite.TFLiteConverter.from_concrete_functions([frozen]).convert()
+    finally:
+        absl.setLevel(level)
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.stem + ".partial.tflite")
