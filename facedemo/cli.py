@@ -260,6 +260,33 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_classify(args: argparse.Namespace) -> int:
+    from facedemo.classifier import compare_with_threshold
+    from facedemo.gallery import encode_folder
+
+    folder = Path(args.folder)
+    if not (folder / "train").is_dir() or not (folder / "val").is_dir():
+        raise FacedemoError(f"'{folder}' needs a train/ and a val/ folder (one sub-folder per person in each)")
+    encoder = _encoder(args.model)
+    train, val = (encode_folder(folder / split, encoder, args.recipe) for split in ("train", "val"))
+    result = compare_with_threshold(train, val, threshold=args.threshold)
+    test = result.val_train
+    rules = {"classifier": test.classifier, "distance_rule": test.threshold}
+    data = {
+        "model": encoder.network, "recipe": args.recipe, "pairs": test.pairs, "threshold": result.threshold,
+        **{name: {"accuracy": _round(r.accuracy), "tar": _round(r.tar), "far": _round(r.far), "auc": _round(r.auc, 6)}
+           for name, r in rules.items()},
+        "bias": _round(result.bias), "largest_weights": [[k, _round(w)] for k, w in result.largest_weights(5)],
+    }
+    lines = [f"model {encoder.network}, recipe {args.recipe}: trained on the train pairs, tested on {test.pairs}"]
+    lines += [f"  {label:<30} accuracy {r.accuracy:.2%}  TAR {r.tar:.2%}  FAR {r.far:.2%}  AUC {r.auc:.5f}"
+              for label, r in (("logistic head (ŷ > 0.5)", test.classifier),
+                               (f"distance < {result.threshold:.2f}", test.threshold))]
+    lines.append("  " + result.meaning())
+    _emit(args, data, lines)
+    return 0
+
+
 # --- parser ----------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m facedemo", description="FaceNet face verification and recognition, from the terminal.")
@@ -324,6 +351,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("folder")
     sub.add_argument("--no-cache", action="store_true", help="encode again even if cached")
     sub.add_argument("--naive", action="store_true", help="also the naive pixel-distance baseline's AUC")
+    with_recipe(sub)
+
+    sub = command("classify", cmd_classify,
+                  "train the logistic 'same person?' head on FOLDER/train pairs; compare it with the threshold on val")
+    sub.add_argument("folder", help="a folder holding train/ and val/ (e.g. images)")
+    sub.add_argument("--threshold", type=float, help="the distance threshold to compare with (default: calibrated)")
     with_recipe(sub)
 
     sub = command("calibrate", cmd_calibrate, "best-accuracy thresholds for pair / mean / nearest on a labelled folder")

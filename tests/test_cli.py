@@ -78,3 +78,14 @@ def test_setup_offline_names_the_override(tmp_path):
 
 def test_usage_error_exits_2():
     assert run("verify").returncode == 2
+
+
+def test_classify_compares_the_logistic_head_with_the_threshold(gallery_dir):
+    result = run("--json", "classify", str(gallery_dir))
+    answer = json.loads(result.stdout)
+    assert result.returncode == 0 and answer["model"] == "facenet" and answer["threshold"] == 1.18
+    assert answer["pairs"] == "val × train (25 × 93 photos)"
+    assert answer["classifier"]["accuracy"] >= answer["distance_rule"]["accuracy"] - 0.005
+    assert answer["classifier"]["auc"] > 0.999 and len(answer["largest_weights"]) == 5
+    missing = run("classify", str(gallery_dir / "train"))
+    assert missing.returncode == 1 and "needs a train/ and a val/ folder" in missing.stderr
