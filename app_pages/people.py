@@ -16,7 +16,7 @@ import base64
 import pandas as pd
 import streamlit as st
 
-from facedemo import assets
+from facedemo import assets, tables
 from facedemo.database import FaceDatabase, clean_name
 from facedemo.errors import FacedemoError
 from facedemo.images import image_to_png
@@ -25,7 +25,7 @@ from facedemo.recipes import RECIPES
 from ui import state, widgets
 from ui.messages import attempt
 
-GRID = 6
+GRID = 4
 FLASH = "people_flash"
 ROUND = "people_upload_round"
 ss = st.session_state
@@ -45,7 +45,7 @@ def _pending() -> list[widgets.PickedPhoto]:
     picked = [widgets.PickedPhoto(upload.getvalue(), upload.name) for upload in uploads]
     for ref in ss.get("people_new_gallery") or []:
         try:
-            picked.append(widgets.PickedPhoto(widgets.gallery_path(ref).read_bytes(), ref, ref))
+            picked.append(widgets.PickedPhoto(widgets.gallery_path(ref).read_bytes(), tables.photo_name(ref), ref))
         except FacedemoError as error:
             _flash("error", str(error))
     return picked
@@ -73,7 +73,7 @@ def _enrol() -> None:
         except Exception as error:  # noqa: BLE001 - a student must never see a traceback
             skipped.append(f"{photo.label}: could not be used ({type(error).__name__})")
             continue
-        database.add(name, encoded.vector, sha256=encoded.sha256, source=photo.label)
+        database.add(name, encoded.vector, sha256=encoded.sha256, source=photo.ref or photo.label)
         widgets.remember_crop(encoded.sha256, encoded.crop)
         usable += 1
     added = len(database.people.get(name, [])) - known_before  # the same photo twice is kept once
@@ -225,14 +225,14 @@ with detail:
             for column, index in zip(st.columns(GRID), range(start, min(start + GRID, len(photos)))):
                 with column:
                     crop = widgets.enrolled_crop(name, photos[index], database.recipe)
+                    photo_name = widgets.enrolled_photo_name(name, photos[index], index + 1)
                     if crop is not None:
-                        st.image(crop, width="stretch")
+                        st.image(crop, caption=widgets.short(photo_name, 24), width="stretch")
                     else:
-                        st.caption(photos[index].source or f"photo {index + 1}")
+                        st.caption(widgets.short(photo_name, 24))
                     st.button(
                         "🗑️", key=f"people_remove_photo_{index}", on_click=_remove_photo, args=(name, index),
-                        type="tertiary",
-                        help=f"Remove photo {index + 1} ({photos[index].source or 'no file name'})",
+                        type="tertiary", help=f"Remove photo {index + 1} ({photo_name})",
                     )
         st.button(f"Remove {name} from the database", key="people_remove_person", on_click=_remove_person,
                   args=(name,), icon="🗑️")
@@ -253,7 +253,7 @@ with st.container(border=True):
     with gallery:
         st.multiselect(
             "…or pick gallery photos", widgets.gallery_refs(), key="people_new_gallery",
-            placeholder="e.g. val/madonna/1",
+            format_func=tables.photo_name, placeholder="e.g. Madonna · val 1",
         )
     pending = _pending()
     if pending:

@@ -10,7 +10,8 @@ A gallery photo is named ``"<split>/<person>/<n>"``: the ``n``-th photo (countin
 folder's sorted order) of that person in that split, e.g. ``"train/madonna/1"`` or
 ``"val/elton_john/3"`` -- the same references as the photo pickers of ``ui.widgets``. Ids are short
 enough for a URL (``?photos=train/madonna/1,val/elton_john/3``) and survive a new cache, unlike
-row numbers of a merged array.
+row numbers of a merged array. Students never read an id: every page shows :func:`photo_name`
+(``"Madonna · train 1"``) and keeps the id as the widget's value and the URL's parameter.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ __all__ = [
     "Album",
     "person_title",
     "photo_ids",
+    "photo_name",
     "parse_photo_ids",
     "data_uri",
     "side_by_side",
@@ -86,6 +88,19 @@ def photo_ids(labels: Sequence[str], split: str, paths: Sequence[str | Path] | N
             files[path.parent.name].add(path)
     rank = {label: {path: k + 1 for k, path in enumerate(sorted(group))} for label, group in files.items()}
     return [f"{split}/{label}/{rank[label][Path(path)]}" for path, label in zip(paths, labels)]
+
+
+def photo_name(photo: str) -> str:
+    """The one name the app shows for a gallery photo: ``"val/madonna/1"`` → ``"Madonna · val 1"``.
+
+    Person title-cased (:func:`person_title`), split, number (from 1, as in the id). ``ValueError``
+    naming the string if it is not an id ``"<split>/<person>/<n>"``.
+    """
+    parts = str(photo).split("/")
+    if len(parts) != 3 or not all(parts):
+        raise ValueError(f"'{photo}' is not a gallery photo id; ids look like 'train/madonna/1'")
+    split, label, number = parts
+    return f"{person_title(label)} · {split} {number}"
 
 
 def parse_photo_ids(text: str | None, known: Iterable[str], *, limit: int | None = None) -> list[str]:
@@ -176,9 +191,8 @@ class Album:
         return [self.index(photo) for photo in photos]
 
     def name(self, photo: str) -> str:
-        """A short readable name: ``"train/madonna/1"`` → ``"Madonna · train 1"``."""
-        split, label, k = photo.split("/")
-        return f"{person_title(label)} · {split} {k}"
+        """The photo's readable name, :func:`photo_name`: ``"train/madonna/1"`` → ``"Madonna · train 1"``."""
+        return photo_name(photo)
 
     def crop(self, row: int) -> np.ndarray:
         """The ``(160, 160, 3)`` uint8 region the model saw for ``row``."""

@@ -146,6 +146,24 @@ def test_verify_deep_link_restores_the_photos_and_the_threshold(gallery_dir):
     assert any(DIFFERENT in v for v in texts(at.error))
 
 
+def test_a_gallery_photo_has_one_name_on_verify_and_on_the_distance_matrix(gallery_dir):
+    at = open_verify(a="val/madonna/1", b="train/elton_john/2")
+    picker = at.selectbox(key="a")
+    assert picker.value == "val/madonna/1"  # the value, and so the bookmark, is still the reference
+    on_verify = picker.options[picker.index]  # what the picker shows
+    assert on_verify == "Madonna · val 1"
+    assert on_verify in [caption for image in at.image for caption in image.captions]
+
+    page(at, "app_pages/matrix.py")
+    at.multiselect(key="matrix_photos").set_value(["val/madonna/1", "train/elton_john/2"]).run()
+    assert not at.exception
+    chooser = at.multiselect(key="matrix_photos")
+    assert on_verify in [chooser.options[i] for i in chooser.indices]  # the matrix's photo picker
+    matrix = next(f.value for f in at.dataframe if list(f.value.index) == list(f.value.columns))
+    assert list(matrix.columns) == [on_verify, "Elton John · train 2"]  # the matrix's axes
+    assert on_verify in [caption for image in at.image for caption in image.captions]  # the chosen pair's crops
+
+
 def test_verify_deep_link_with_a_claim_opens_the_id_card_mode(gallery_dir):
     at = open_verify(a="val/mindy_kaling/1", claim="mindy_kaling")
     assert at.radio(key="verify_with").value == "name"
@@ -200,6 +218,8 @@ def test_people_starts_with_the_office_and_says_photos_stay_private(app):
     assert list(app.dataframe[0].value["name"]) == ["ben_afflek", "elton_john", "jerry_seinfeld", "madonna", "mindy_kaling"]
     assert seen(app, "not written to disk")
     assert seen(app, "not the photos")
+    captions = [caption for image in app.image for caption in image.captions]
+    assert "Ben Afflek · train 1" in captions  # the office's photos under the names the other pages use
 
 
 def test_people_enrol_from_the_gallery_with_an_emoji_name_then_recognise(app):
@@ -207,12 +227,14 @@ def test_people_enrol_from_the_gallery_with_an_emoji_name_then_recognise(app):
     app.text_input(key="people_new_name").input("🦄 Unicorn")
     app.multiselect(key="people_new_gallery").set_value(["val/madonna/2", "val/madonna/3"]).run()
     captions = [caption for image in app.image for caption in image.captions]
-    assert {"val/madonna/2", "val/madonna/3"} <= set(captions)  # the crops to be enrolled, shown first
+    assert {"Madonna · val 2", "Madonna · val 3"} <= set(captions)  # the crops to be enrolled, shown first
     app.button(key="people_enrol").click().run()
     assert any("Enrolled 🦄 Unicorn with 2 photos." in v for v in texts(app.success))
     assert "🦄 Unicorn" in list(app.dataframe[0].value["name"])
     assert app.metric[0].value == "6"
     assert app.text_input(key="people_new_name").value == ""  # the form is ready for the next person
+    enrolled = [caption for image in app.image for caption in image.captions]
+    assert {"Madonna · val 2", "Madonna · val 3"} <= set(enrolled)  # the new person's photos, by name
 
     app.run()  # a rerun keeps what was enrolled
     assert "🦄 Unicorn" in list(app.dataframe[0].value["name"])

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from facedemo.tables import photo_name
+
 from browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium, streamlit_server
 
 SAME = "Same person — the door opens"
@@ -97,6 +99,11 @@ def snap(page, name: str) -> None:
     page.set_viewport_size(size)
 
 
+def caption(page, text: str):
+    """The caption under a photo that reads exactly ``text`` (a picker may show the same words)."""
+    return page.locator("[data-testid='stImageCaption']").get_by_text(text, exact=True)
+
+
 def no_traceback(page) -> None:
     exceptions = page.locator("[data-testid='stException']")
     assert exceptions.count() == 0, exceptions.first.inner_text()
@@ -128,8 +135,8 @@ def test_verify_uploads_threshold_and_deep_links(page, server, photo):
 
     open_page(page, server, "verify?a=val/madonna/2&b=train/madonna/4&threshold=0.10")
     alert(page, DIFFERENT).wait_for()
-    for ref in ("val/madonna/2", "train/madonna/4"):  # the bookmarked photos are back, as captions
-        page.get_by_text(ref, exact=True).wait_for()
+    for name in ("Madonna · val 2", "Madonna · train 4"):  # the bookmarked photos are back, under their names
+        caption(page, name).wait_for()
     assert "a=val%2Fmadonna%2F2" in page.url and "threshold=0.10" in page.url
     open_page(page, server, "verify?a=val/madonna/2&b=train/madonna/4&threshold=1.18")
     alert(page, SAME).wait_for()
@@ -204,7 +211,7 @@ def test_five_people_at_once_each_get_their_own_verdict(browser, server):
         for tab, (a, b, verdict) in zip(tabs, cases):
             alert(tab, verdict).wait_for()
             for ref in (a, b):
-                tab.get_by_text(ref, exact=True).wait_for()
+                caption(tab, photo_name(ref)).wait_for()
             settled(tab)
             assert alert(tab, DIFFERENT if verdict == SAME else SAME).count() == 0
             no_traceback(tab)

@@ -4,7 +4,9 @@ Only layout lives here; every decision (faces, distances, thresholds) comes from
 
 Gallery photos are named by a *reference* ``"split/person/n"`` (``n`` counts from 1 in the
 folder's sorted order), e.g. ``"val/madonna/1"``. The same string is the value of the gallery
-selectbox and of its URL query parameter, so a bookmark brings the photo back.
+selectbox and of its URL query parameter, so a bookmark brings the photo back. What a student
+reads is the photo's name from :func:`facedemo.tables.photo_name`, e.g. ``"Madonna · val 1"``,
+the same on every page.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pandas as pd
 import streamlit as st
 from PIL import Image, ImageDraw
 
-from facedemo import assets
+from facedemo import assets, tables
 from facedemo.database import FaceDatabase, Photo, people_in_folder
 from facedemo.errors import FacedemoError
 from facedemo.faces import Face
@@ -38,13 +40,17 @@ CROPS_KEY = "_enrolled_crops"
 
 # --- the gallery -------------------------------------------------------------------------------
 @st.cache_data(show_spinner=False)
+def _gallery_files(splits: Sequence[str] = GALLERY_SPLITS) -> dict[str, str]:
+    """Every gallery photo's reference ``"split/person/n"`` (n from 1) → its file name, in folder order."""
+    return {f"{split}/{person}/{number}": path.name
+            for split in splits
+            for person, paths in people_in_folder(assets.gallery_dir() / split).items()
+            for number, path in enumerate(paths, start=1)}
+
+
 def gallery_refs(splits: Sequence[str] = GALLERY_SPLITS) -> list[str]:
     """Every gallery photo as ``"split/person/n"`` (n from 1), in folder order."""
-    refs: list[str] = []
-    for split in splits:
-        for person, paths in people_in_folder(assets.gallery_dir() / split).items():
-            refs += [f"{split}/{person}/{number}" for number in range(1, len(paths) + 1)]
-    return refs
+    return list(_gallery_files(tuple(splits)))
 
 
 def gallery_path(ref: str) -> Path:
@@ -60,6 +66,21 @@ def gallery_path(ref: str) -> Path:
         raise FacedemoError(f"there is no gallery photo '{ref}'; use split/person/number, e.g. val/madonna/1") from None
 
 
+def enrolled_photo_name(person: str, photo: Photo, number: int) -> str:
+    """What to call an enrolled photo: a gallery photo by its name (``"Madonna · train 3"``), an upload
+    by its file name, otherwise ``"photo <number>"``.
+
+    A gallery photo is recognised by its ``source``: a reference (picked on the People page) or the
+    file name of one of ``person``'s train photos (the office as it starts).
+    """
+    files = _gallery_files()
+    if photo.source in files:
+        return tables.photo_name(photo.source)
+    prefix = f"train/{person}/"
+    ref = next((ref for ref, name in files.items() if ref.startswith(prefix) and name == photo.source), None)
+    return tables.photo_name(ref) if ref else photo.source or f"photo {number}"
+
+
 def gallery_person(ref: str) -> str:
     """The person's name in a gallery reference (``"val/madonna/1"`` → ``"madonna"``)."""
     return ref.split("/")[1]
@@ -68,7 +89,8 @@ def gallery_person(ref: str) -> str:
 # --- photo input -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PickedPhoto:
-    """A photo chosen by the user: its bytes, a caption, and its gallery reference (or None)."""
+    """A photo chosen by the user: its bytes, a caption (a gallery photo's name or the file's name),
+    and its gallery reference (or None)."""
 
     data: bytes
     label: str
@@ -85,24 +107,22 @@ def picked_photo(
 ) -> PickedPhoto | None:
     """A photo from the gallery, an upload or the webcam; None until there is one.
 
-    Widget keys: ``{key}_from`` (radio: gallery / upload / webcam), ``{key}`` (gallery selectbox,
-    bound to the URL query parameter ``key``), ``{key}_upload`` (file uploader) and
-    ``{key}_camera`` (camera, only rendered when chosen, so the browser asks for the webcam only
-    then). Uploads stay in this browser session; nothing is written to disk.
+    Widget keys: ``{key}_from`` (radio: gallery / upload / webcam), ``{key}`` (gallery selectbox:
+    its value is the reference, it shows the photo's name; see :func:`gallery_picker`),
+    ``{key}_upload`` (file uploader) and ``{key}_camera`` (camera, only rendered when chosen, so the
+    browser asks for the webcam only then). Uploads stay in this browser session; nothing is
+    written to disk.
     """
     choice = st.radio(
         label, list(sources), key=f"{key}_from", horizontal=True, format_func=PHOTO_SOURCES.get,
         persist_state="session",
     )
     if choice == "gallery":
-        refs = gallery_refs(tuple(splits))
-        index = refs.index(default) if default in refs else 0
-        ref = st.selectbox(
-            "Gallery photo (split/person/number)", refs, index=index, key=key, bind="query-params",
-            help="The bundled photos of five people: train/ are the office's employees, val/ are new photos.",
-        )
+        ref = gallery_picker(key, default=default, splits=splits)
+        if ref is None:
+            return None
         data = attempt(lambda: gallery_path(ref).read_bytes())
-        return PickedPhoto(data, ref, ref) if data is not None else None
+        return PickedPhoto(data, tables.photo_name(ref), ref) if data is not None else None
     if choice == "upload":
         upload = st.file_uploader(
             f"Drop a photo here (JPEG or PNG, up to {upload_limit_mb()} MB)", key=f"{key}_upload",
@@ -111,6 +131,34 @@ def picked_photo(
         return PickedPhoto(upload.getvalue(), upload.name) if upload is not None else None
     shot = st.camera_input("Take a photo", key=f"{key}_camera")
     return PickedPhoto(shot.getvalue(), "webcam photo") if shot is not None else None
+
+
+def gallery_picker(key: str, *, default: str | None = None, splits: Sequence[str] = GALLERY_SPLITS) -> str | None:
+    """A selectbox of gallery photos showing each photo's name; returns the chosen reference (None: no photos).
+
+    The URL query parameter ``key`` holds the reference (``?a=val/madonna/1``): it picks the photo
+    when the page opens and follows every choice (absent while the choice is ``default``). This is
+    done here rather than with ``bind="query-params"``, which would put the shown name in the URL.
+    The choice is kept for the session, also across page switches.
+    """
+    refs = gallery_refs(tuple(splits))
+    if not refs:
+        st.warning("The gallery has no photos: upload one instead.")
+        return None
+    start = default if default in refs else refs[0]
+    if st.session_state.get(key) not in refs:
+        linked = st.query_params.get(key)
+        st.session_state[key] = linked if linked in refs else start
+    ref = st.selectbox(
+        "Gallery photo", refs, key=key, format_func=tables.photo_name, persist_state="session",
+        help="The bundled photos of five people, numbered from 1: the *train* photos are the office's "
+             "employees, the *val* photos are new ones.",
+    )
+    if ref == start:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = ref
+    return ref
 
 
 def upload_limit_mb() -> int:
