@@ -23,5 +23,7 @@ PAGES = [
 
 page = st.navigation(PAGES)
 state.sidebar()
-page.run()
-state.freeze_after_heavy_imports()  # keeps slider moves fast once a page has imported Keras
+try:
+    page.run()
+finally:  # also when a page stops early (st.stop)
+    state.freeze_after_heavy_imports()  # keeps slider moves fast once a page has imported Keras

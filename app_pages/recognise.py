@@ -85,7 +85,7 @@ if ranking:
         )
     with chart:
         shown = ranking[:TABLE_ROWS]
-        st.altair_chart(widgets.distance_bars([(m.name, m.distance) for m in shown], threshold), width="stretch")
+        st.vega_lite_chart(widgets.distance_bars([(m.name, m.distance) for m in shown], threshold), width="stretch")
         if len(ranking) > TABLE_ROWS:
             st.caption(f"The {TABLE_ROWS} nearest of {len(ranking)} people.")
     with st.expander("Why this answer?", expanded=best.distance >= threshold):

@@ -78,7 +78,7 @@ if mode == "photos":
         widgets.verdict(
             door_open, "Same person — the door opens" if door_open else "Different people — the door stays shut"
         )
-        st.altair_chart(widgets.distance_bars([("photo A ↔ photo B", distance)], threshold), width="stretch")
+        st.vega_lite_chart(widgets.distance_bars([("photo A ↔ photo B", distance)], threshold), width="stretch")
         st.caption(
             f"Threshold **{threshold:.2f}** from the sidebar: one photo against one photo. Calibrated default for "
             f"this recipe and model: {state.calibrated('pair'):.2f}; the course notebook used 0.70."
@@ -91,7 +91,7 @@ elif encoded_a is not None and database.names and claim:
     if result is not None:
         distance, door_open = result
         widgets.verdict(door_open, f"It's {claim}, welcome in!" if door_open else f"It's not {claim}, please go away")
-        st.altair_chart(
+        st.vega_lite_chart(
             widgets.distance_bars([(f"photo ↔ {claim}", distance)], verify_threshold), width="stretch"
         )
         with st.expander("Why did it say no?" if not door_open else "Why did it say yes?", expanded=not door_open):

@@ -48,7 +48,8 @@ st.title("Why learn an encoding")
 st.markdown(
     "The simplest way to compare two photos is pixel by pixel: shrink both to 160×160 and take the L2 distance "
     "between their 76,800 numbers. But lighting, pose, background and framing move pixels far more than "
-    "identity does. FaceNet instead *learns* 128 numbers that change with the person and ignore the rest — "
+    "identity does. FaceNet instead *learns* 128 numbers (512 for the second model) that change with the person "
+    "and ignore the rest — "
     "compare the two distances on the same pairs."
 )
 

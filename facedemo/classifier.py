@@ -32,6 +32,7 @@ recipe (:func:`facedemo.recipes.default_threshold`).
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -67,6 +68,8 @@ Labelled = LabelledEncodings | tuple[ArrayLike, Sequence]
 
 # --------------------------------------------------------------------------- pair features
 
+
+_TRAINING = threading.Lock()
 
 @dataclass(frozen=True)
 class PairFeatures:
@@ -303,28 +306,29 @@ def train_head(
     import keras
     import tensorflow as tf
 
-    keras.utils.set_random_seed(seed)
-    n = len(train)
-    genuine_weight, impostor_weight = n / (2 * train.n_genuine), n / (2 * train.n_impostor)
-    sample_weight = np.where(train.same, genuine_weight, impostor_weight).astype(np.float32)
-    batches = (
-        tf.data.Dataset.from_tensor_slices((train.features, train.same.astype(np.float32), sample_weight))
-        .shuffle(n, seed=seed)  # reshuffled every epoch, in the same order on every run
-        .batch(batch_size)
-        .repeat(epochs)
-    )
-    steps = epochs * math.ceil(n / batch_size)
-    model = keras.Sequential([
-        keras.Input((train.dimension,)),
-        keras.layers.Dense(1, activation="sigmoid", kernel_initializer="zeros",
-                           kernel_regularizer=keras.regularizers.L2(l2) if l2 else None),
-    ])
-    # One pass over the repeated data, all steps in one call of the compiled loop: Keras's per-epoch
-    # and per-step overhead would otherwise dominate a model this small.
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
-                  steps_per_execution=steps)
-    model.fit(batches, epochs=1, shuffle=False, verbose=0)
-    kernel, bias = model.get_weights()
+    with _TRAINING:  # the seed is process-wide: one training at a time keeps runs reproducible
+        keras.utils.set_random_seed(seed)
+        n = len(train)
+        genuine_weight, impostor_weight = n / (2 * train.n_genuine), n / (2 * train.n_impostor)
+        sample_weight = np.where(train.same, genuine_weight, impostor_weight).astype(np.float32)
+        batches = (
+            tf.data.Dataset.from_tensor_slices((train.features, train.same.astype(np.float32), sample_weight))
+            .shuffle(n, seed=seed)  # reshuffled every epoch, in the same order on every run
+            .batch(batch_size)
+            .repeat(epochs)
+        )
+        steps = epochs * math.ceil(n / batch_size)
+        model = keras.Sequential([
+            keras.Input((train.dimension,)),
+            keras.layers.Dense(1, activation="sigmoid", kernel_initializer="zeros",
+                               kernel_regularizer=keras.regularizers.L2(l2) if l2 else None),
+        ])
+        # One pass over the repeated data, all steps in one call of the compiled loop: Keras's per-epoch
+        # and per-step overhead would otherwise dominate a model this small.
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
+                      steps_per_execution=steps)
+        model.fit(batches, epochs=1, shuffle=False, verbose=0)
+        kernel, bias = model.get_weights()
     return LogisticHead(
         weights=np.asarray(kernel, dtype=np.float64).reshape(-1), bias=float(np.asarray(bias).reshape(-1)[0]),
         genuine_weight=genuine_weight, impostor_weight=impostor_weight, seed=seed, epochs=epochs,

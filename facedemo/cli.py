@@ -61,10 +61,18 @@ def cmd_setup(args: argparse.Namespace) -> int:
         if getattr(args, flag):
             os.environ[variable] = str(Path(getattr(args, flag)).resolve())
     paths = assets.setup()
+    networks = ["facenet"]
+    try:  # the second model is its own download: without it everything else still works
+        from facedemo import casia
+
+        paths["casia"] = casia.setup(progress=lambda message: print(message, file=sys.stderr))
+        networks.append("casia")
+    except FacedemoError as error:
+        print(f"warning: the second model (--model casia) is not available: {error}", file=sys.stderr)
     if args.precompute:
         from facedemo.gallery import encode_folder
 
-        for network in NETWORKS:
+        for network in networks:
             encoder = _encoder(network)
             for recipe in RECIPES:
                 for split in ("train", "val"):

@@ -194,11 +194,11 @@ class FaceDatabase:
         return name
 
     def vectors(self, name: str) -> np.ndarray:
-        """``(k, 128)`` encodings of one person."""
+        """``(k, d)`` encodings of one person (d: the network's encoding size)."""
         return np.stack([p.vector for p in self.people[self._known(name)]])
 
     def mean_vector(self, name: str) -> np.ndarray:
-        """The person's mean encoding, re-normalised to unit length: ``(128,)``."""
+        """The person's mean encoding, re-normalised to unit length: ``(d,)``."""
         return l2_normalise(self.vectors(name).mean(axis=0))
 
     def distance(self, vector: np.ndarray, name: str, *, comparison: str = DEFAULT_COMPARISON) -> float:

@@ -199,8 +199,9 @@ def _freeze_long_lived() -> None:
     """Move every object alive now (TensorFlow, Keras, the model) out of the garbage collector's sight.
 
     Streamlit calls ``keras.backend.clear_session()`` after every rerun of any page once Keras is
-    imported (MTCNN imports it), and that runs a full ``gc.collect()``: ~0.2 s over the ~370,000
-    objects of TensorFlow, Keras, Altair and pandas, on every slider move. Frozen objects are
+    imported (encoding no longer imports it, but the triplet, classifier and inside pages do), and
+    that runs a full ``gc.collect()``: ~0.2 s over the ~370,000 objects of TensorFlow, Keras, Altair
+    and pandas, on every slider move. Here it keeps the loaded models and the imports out of it. Frozen objects are
     skipped: the collection then takes ~2 ms. They live for the whole process anyway. (No
     ``gc.collect()`` first: it would add ~0.15 s to every start, and the few cycles of garbage
     left from importing TensorFlow are a one-time, bounded cost.)

@@ -5,8 +5,9 @@ Two recipes, both first-class (see :mod:`facedemo.recipes`):
 - ``course``: the course notebook's ``img_to_encoding`` exactly: the *whole* photo resized to
   160×160 (nearest neighbour, as ``keras.preprocessing.image.load_img`` does), divided by 255 and
   rounded to 12 decimals. No face detection.
-- ``aligned``: MTCNN finds the face, we crop it with a margin, resize to 160×160 and standardise
-  per image (``(x - mean) / std``), as the model was trained.
+- ``aligned``: MTCNN finds the face, we crop it with a margin and resize to 160×160; the network
+  then scales the pixels as it was trained (:mod:`facedemo.networks`: per-image standardisation
+  for the course's FaceNet, ``(x - 127.5) / 128`` for the CASIA one).
 """
 
 from __future__ import annotations

@@ -202,7 +202,7 @@ def convert_legacy_model(h5_path: str | Path, keras_path: str | Path) -> Path:
 
 @dataclass
 class Embedder:
-    """FaceNet as a function: 160×160 crops in, L2-normalised 128-d encodings out.
+    """FaceNet as a function: 160×160 crops in, L2-normalised encodings out (128-d; 512-d for CASIA).
 
     One instance is safe to share between threads (the app shares one across sessions).
     ``model`` is the Keras model; :func:`load_model` gives an Embedder that runs the TFLite copy

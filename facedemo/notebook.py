@@ -16,7 +16,7 @@ from typing import Union
 import numpy as np
 
 from facedemo.database import FaceDatabase
-from facedemo.errors import UnknownPersonError
+from facedemo.errors import FacedemoError, UnknownPersonError
 from facedemo.images import ImageSource
 from facedemo.networks import DEFAULT_NETWORK
 from facedemo.recipes import DEFAULT_COMPARISON, get_recipe
@@ -28,7 +28,8 @@ __all__ = ["img_to_encoding", "triplet_loss", "verify", "who_is_it"]
 
 
 def img_to_encoding(image_path: ImageSource, model, *, recipe: str = "course") -> np.ndarray:
-    """Encode one photo: ``(1, 128)`` float32 of unit L2 norm, as the notebook returns it.
+    """Encode one photo: ``(1, 128)`` float32 of unit L2 norm, as the notebook returns it (``(1, 512)``
+    with the CASIA network).
 
     The default ``course`` recipe is the notebook's own: the whole photo resized to 160×160 and
     divided by 255. ``recipe="aligned"`` crops the face first (much better; see the recipes).
@@ -53,7 +54,13 @@ def _distance(encoding: np.ndarray, identity: str, database: Database, compariso
     if identity not in database:
         known = ", ".join(sorted(database)) or "nobody yet"
         raise UnknownPersonError(f"'{identity}' is not in the database (enrolled: {known})")
-    return float(np.linalg.norm(np.asarray(database[identity]).reshape(-1) - encoding.reshape(-1)))
+    enrolled = np.asarray(database[identity]).reshape(-1)
+    if enrolled.size != encoding.size:
+        raise FacedemoError(
+            f"{identity}'s encoding has {enrolled.size} numbers but this photo's has {encoding.size}: they were "
+            "made by different models and cannot be compared"
+        )
+    return float(np.linalg.norm(enrolled - encoding.reshape(-1)))
 
 
 def verify(image_path: ImageSource, identity: str, database: Database, model, *,

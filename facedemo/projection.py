@@ -1,6 +1,6 @@
 """A flat map of the embedding space: PCA to two dimensions, and nearest neighbours.
 
-FaceNet's encodings live in 128 dimensions; a screen has two. Principal component analysis
+FaceNet's encodings live in 128 (or 512) dimensions; a screen has two. Principal component analysis
 keeps the two directions along which the encodings vary most: photos far apart on the map are
 far apart in 128-D, but photos close on the map may not be (the other 126 directions are
 flattened). Neighbours are therefore always found with the real 128-D distances.

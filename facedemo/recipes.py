@@ -81,7 +81,7 @@ RECIPES: dict[str, Recipe] = {
         name="aligned",
         title="Aligned face crop (default)",
         description="MTCNN finds the face; it is cropped with a 10 % margin, resized to 160×160 "
-        "and standardised per image, as FaceNet was trained.",
+        "and scaled as the chosen network was trained.",
         thresholds={
             "facenet": {"pair": 1.18, "mean": 1.17, "nearest": 1.06},
             "casia": CASIA_ALIGNED,

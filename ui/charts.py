@@ -19,6 +19,7 @@ Two kinds of builder:
 from __future__ import annotations
 
 import hashlib
+import threading
 import weakref
 from collections.abc import Sequence
 from typing import Any
@@ -99,6 +100,7 @@ def _spec(layers: list[Spec], datasets: dict[str, pd.DataFrame], *, legend: str,
 
 
 _SERIALISED: dict[int, tuple[weakref.ref, str, bytes]] = {}
+_SERIALISED_LOCK = threading.Lock()
 
 
 def _data(frame: pd.DataFrame, datasets: dict[str, Any]) -> Spec:
@@ -106,20 +108,28 @@ def _data(frame: pd.DataFrame, datasets: dict[str, Any]) -> Spec:
 
     The name changes whenever the data do (as the names Streamlit gives Altair's data), so the
     browser draws the chart afresh instead of patching rows into the data it already holds.
-    Name and bytes are remembered for as long as the frame object lives: frames kept by
-    ``st.cache_resource`` are treated as read-only and cost nothing on later reruns.
+    Name and bytes are remembered for as long as the frame object lives (and forgotten when it
+    dies): frames kept by ``st.cache_resource`` are treated as read-only and cost nothing on
+    later reruns; a frame made anew at each rerun is serialised each time, as Streamlit would.
     """
-    entry = _SERIALISED.get(id(frame))
+    with _SERIALISED_LOCK:
+        entry = _SERIALISED.get(id(frame))
     if entry is None or entry[0]() is not frame:
         digest = hashlib.blake2b(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes(), digest_size=8)
         digest.update(repr([(str(column), str(dtype)) for column, dtype in frame.dtypes.items()]).encode())
-        if len(_SERIALISED) > 512:
-            for key in [key for key, (ref, _, _) in _SERIALISED.items() if ref() is None]:
-                _SERIALISED.pop(key, None)
         entry = (weakref.ref(frame), f"data-{digest.hexdigest()}", dataframe_util.convert_anything_to_arrow_bytes(frame))
-        _SERIALISED[id(frame)] = entry
+        with _SERIALISED_LOCK:
+            _SERIALISED[id(frame)] = entry
+        weakref.finalize(frame, _forget, id(frame), entry[0])
     datasets[entry[1]] = entry[2]
     return {"name": entry[1]}
+
+
+def _forget(key: int, ref: weakref.ref) -> None:
+    """Drop a dead frame's entry (unless a newer frame at the same address took its place)."""
+    with _SERIALISED_LOCK:
+        if key in _SERIALISED and _SERIALISED[key][0] is ref:
+            del _SERIALISED[key]
 
 
 def _q(field: str, **props: Any) -> Spec:

@@ -1,7 +1,7 @@
 """The Threshold explorer's section "Verification as classification": a logistic head against the threshold.
 
-The head is trained once per process, recipe and gallery content (``st.cache_resource``, keyed by the
-encodings themselves); moving the sidebar's threshold only moves its point on the ROC chart and its
+The head is trained once per process, recipe and model (``st.cache_resource``, keyed by their names:
+a recipe and model's gallery is fixed for the process); moving the sidebar's threshold only moves its point on the ROC chart and its
 row in the table (one ``metrics.rates_at`` on cached distances), it never retrains.
 """
 
@@ -31,7 +31,7 @@ Spec = dict[str, Any]
 FORMULA = r"\hat y = \sigma\Big(\sum_{k=1}^{d} w_k\,\big|f(x_i)_k - f(x_j)_k\big| + b\Big)"
 
 
-@st.cache_resource(show_spinner="Training the logistic head on the train pairs (once per recipe, a few seconds) ...",
+@st.cache_resource(show_spinner="Training the logistic head on the train pairs (once per recipe and model, a few seconds) ...",
                    max_entries=4)
 def trained(recipe: str, network: str) -> classifier.ClassifierComparison:
     """The head trained on the gallery's train pairs and compared on val, once per recipe and model.

@@ -13,8 +13,8 @@ from facedemo.recipes import default_threshold
 from ui import charts, state
 from ui.messages import attempt
 
-ROC_POINTS = 300
-MODEL_COLOURS = ["#1f77b4", "#d62728"]  # enough for a smooth curve; the full sweep has ~6,900 steps
+ROC_POINTS = 300  # enough for a smooth curve; the full sweep has ~6,900 steps
+MODEL_COLOURS = ["#1f77b4", "#d62728"]
 
 
 @st.cache_resource(show_spinner="Measuring every pair of photos with each model (once) ...", max_entries=8)

