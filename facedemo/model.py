@@ -293,12 +293,12 @@ class _TFLiteRunner:
         return np.concatenate([self._invoke(batch[i : i + 1]) for i in range(len(batch))])
 
 
-def tflite_embedder(path: str | Path, *, embedding_size: int, batched: bool = True) -> Embedder:
-    """An :class:`Embedder` running only a TFLite file (no Keras model behind it).
+def tflite_embedder(path: str | Path, *, embedding_size: int, batched: bool = True, model: Any = None) -> Embedder:
+    """An :class:`Embedder` running a TFLite file; ``model`` is the Keras model behind it, if any.
 
     ``batched=False`` for a network whose graph fixes the batch at one face.
     """
-    embedder = Embedder(None, embedding_size=embedding_size)
+    embedder = Embedder(model, embedding_size=embedding_size)
     try:
         embedder._tflite = _TFLiteRunner(Path(path), batched=batched)
     except (ValueError, RuntimeError) as error:
@@ -392,11 +392,4 @@ def load_model(keras_path: str | Path | None = None, *, h5_path: str | Path | No
     tflite_path = tflite_model_path(keras_path)
     if not tflite_path.exists() or tflite_path.stat().st_mtime < keras_path.stat().st_mtime:
         convert_to_tflite(keras_path, tflite_path)
-    embedder = Embedder(_LazyKerasModel(keras_path))
-    try:
-        embedder._tflite = _TFLiteRunner(tflite_path)
-    except (ValueError, RuntimeError) as error:
-        raise ModelFileError(
-            f"cannot load the TFLite model '{tflite_path}' ({error}); delete it and it is made again"
-        ) from error
-    return embedder
+    return tflite_embedder(tflite_path, embedding_size=EMBEDDING_SIZE, model=_LazyKerasModel(keras_path))

@@ -62,9 +62,7 @@ def _spec(layers: list[Spec], frames: list[pd.DataFrame], *, height: int, **top:
 
 
 def _roc_frame(outcome: classifier.RuleOutcome, name: str) -> pd.DataFrame:
-    frame = tables.roc_frame(outcome.roc_far, outcome.roc_tar, outcome.roc_cut)
-    if len(frame) > ROC_POINTS:  # thousands of steps draw no better than a few hundred, and cost on every rerun
-        frame = frame.iloc[np.unique(np.linspace(0, len(frame) - 1, ROC_POINTS).round().astype(int))]
+    frame = tables.thin_rows(tables.roc_frame(outcome.roc_far, outcome.roc_tar, outcome.roc_cut), ROC_POINTS)
     return frame.assign(rule=name, order=np.arange(len(frame)))
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import altair as alt
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from facedemo import metrics
+from facedemo import metrics, tables
 from facedemo.networks import NETWORKS
 from facedemo.recipes import default_threshold
 from ui import charts, state
@@ -19,7 +18,7 @@ MODEL_COLOURS = ["#1f77b4", "#d62728"]
 
 @st.cache_resource(show_spinner="Measuring every pair of photos with each model (once) ...", max_entries=8)
 def model_figures(recipe: str, network: str) -> tuple[dict, pd.DataFrame]:
-    """One model's gallery figures and its ROC curve (thinned to about :data:`ROC_POINTS` points).
+    """One model's gallery figures and its ROC curve (its corners, at most :data:`ROC_POINTS` of them).
 
     Cached by names (a recipe and model's gallery is fixed for the process): a rerun hashes no arrays,
     and ``cache_resource`` hands back the same read-only objects instead of unpickling copies.
@@ -28,8 +27,7 @@ def model_figures(recipe: str, network: str) -> tuple[dict, pd.DataFrame]:
     vectors, labels = album.vectors, album.labels
     evaluation = metrics.evaluate(vectors, labels)
     pairs = metrics.pair_distances(vectors, labels)
-    far, tar, _ = metrics.roc_curve(pairs.genuine, pairs.impostor)
-    keep = np.unique(np.linspace(0, far.size - 1, ROC_POINTS).round().astype(int))
+    curve = tables.thin_rows(tables.roc_frame(*metrics.roc_curve(pairs.genuine, pairs.impostor)), ROC_POINTS)
     title = NETWORKS[network].title
     calibrated = default_threshold(recipe, "pair", network)
     rates = metrics.rates_at(calibrated, pairs.genuine, pairs.impostor)
@@ -38,8 +36,7 @@ def model_figures(recipe: str, network: str) -> tuple[dict, pd.DataFrame]:
         "EER": evaluation.eer, "TAR at FAR 1 %": evaluation.tar_at_far_1e2, "rank-1": evaluation.rank1,
         "calibrated threshold": calibrated, "accuracy at it": rates.accuracy,
     }
-    curve = pd.DataFrame({"FAR": far[keep], "TAR": tar[keep], "model": title})
-    return row, curve
+    return row, pd.DataFrame({"FAR": curve["far"], "TAR": curve["tar"], "model": title})
 
 
 def show_models_side_by_side(recipe: str) -> None:
