@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pytest
 
-from facedemo import confidence, metrics
+from facedemo import metrics
 from facedemo.confidence import Confidence, how_sure, reference_distances, with_prior
 from facedemo.metrics import UndefinedMetricWarning
 from tests.test_app_analysis import open_page
