@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from facedemo.recipes import default_threshold
-from tests.test_app_pages import SAME, open_verify, page, seen, texts
+from tests.test_app_pages import SAME, enrol_from_gallery, open_verify, page, seen, texts
 
 
 def test_the_sidebar_chooses_the_model_and_its_threshold(gallery_dir):
@@ -30,9 +30,7 @@ def test_a_bookmark_restores_the_model(gallery_dir):
 def test_switching_models_puts_the_database_aside_and_back(gallery_dir):
     app = open_verify()
     page(app, "app_pages/people.py")
-    app.text_input(key="people_new_name").input("Guest")
-    app.multiselect(key="people_new_gallery").set_value(["val/madonna/2"]).run()
-    app.button(key="people_enrol").click().run()
+    enrol_from_gallery(app, "Guest", ["val/madonna/2"])
     assert "Guest" in list(app.dataframe[0].value["name"])
 
     app.radio(key="network").set_value("casia").run()

@@ -54,6 +54,14 @@ def seen(at, text: str) -> bool:
                for value in texts(getattr(at, kind)))
 
 
+def enrol_from_gallery(at, name: str, photos: list[str]):
+    """On the People page: type ``name``, pick gallery ``photos`` (refs such as ``val/madonna/2``), press Enrol."""
+    at.text_input(key="people_new_name").input(name)
+    at.multiselect(key="people_new_gallery").set_value(photos).run()
+    at.button(key="people_enrol").click().run()
+    return at
+
+
 def jpeg_bytes(path: Path) -> bytes:
     return path.read_bytes()
 

@@ -16,7 +16,7 @@ import pytest
 from bad_inputs import DATABASES, KINDS, NAMES, build_all, office
 from facedemo.database import FaceDatabase
 from facedemo.errors import DatabaseFileError, InvalidNameError, NoFaceFoundError, UnknownPersonError
-from test_app_pages import SAME, app, open_verify, page, texts  # noqa: F401 - app is a fixture
+from test_app_pages import SAME, app, enrol_from_gallery, open_verify, page, texts  # noqa: F401 - app is a fixture
 from test_cli import run
 
 AT_THE_DOOR = "Photo at the door: "
@@ -170,9 +170,7 @@ def test_name_app(kind, app):
     page(app, "app_pages/people.py")
     people, photos = app.metric[0].value, app.metric[1].value
     madonna = len(app.session_state["database"].people["madonna"])
-    app.text_input(key="people_new_name").input(spec.text)
-    app.multiselect(key="people_new_gallery").set_value(["val/madonna/2"]).run()
-    app.button(key="people_enrol").click().run()
+    enrol_from_gallery(app, spec.text, ["val/madonna/2"])
     assert not app.exception
     if spec.words:
         assert any(spec.words in text for text in texts(app.error)), texts(app.error)

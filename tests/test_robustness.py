@@ -32,7 +32,7 @@ from bad_inputs import huge_jpeg, office
 from facedemo.database import FaceDatabase
 from facedemo.errors import FacedemoError
 from facedemo.images import WORK_MAX_SIDE, read_image
-from test_app_pages import SAME, app, open_verify, page, texts  # noqa: F401 - app is a fixture
+from test_app_pages import SAME, app, enrol_from_gallery, open_verify, page, texts  # noqa: F401 - app is a fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
@@ -202,9 +202,7 @@ def test_sessions_do_not_see_each_other(app, photo):
     app.radio(key="a_from").set_value("upload").run()
     app.file_uploader(key="a_upload").upload("mine.jpg", photo("val", "madonna", 2).read_bytes(), "image/jpeg").run()
     page(app, "app_pages/people.py")
-    app.text_input(key="people_new_name").input("Only in session A")
-    app.multiselect(key="people_new_gallery").set_value(["val/madonna/2"]).run()
-    app.button(key="people_enrol").click().run()
+    enrol_from_gallery(app, "Only in session A", ["val/madonna/2"])
     assert "Only in session A" in list(app.dataframe[0].value["name"])
 
     other.radio(key="a_from").set_value("upload").run()

@@ -28,14 +28,15 @@ HOW = {
 }
 
 
-@st.cache_data(show_spinner="Measuring the gallery's distances (once per recipe and model) ...", max_entries=12)
-def gallery_confidence(recipe: str, comparison: str, vectors: np.ndarray, labels: tuple[str, ...]) -> confidence.Confidence:
-    """P(same person | distance) fitted on the gallery's ``(n, d)`` encodings for one comparison.
+@st.cache_resource(show_spinner="Measuring the gallery's distances (once per recipe and model) ...", max_entries=12)
+def gallery_confidence(recipe: str, network: str, comparison: str) -> confidence.Confidence:
+    """P(same person | distance) fitted on the gallery's encodings of one recipe and model, for one comparison.
 
-    Cached per recipe, comparison and encodings: the encodings (60-240 kB) are part of the key,
-    so a gallery encoded by another model gets its own curve.
+    Keyed by names (a recipe and model's gallery is fixed for the process): a rerun hashes no
+    arrays, and the shared, read-only fit is not copied.
     """
-    genuine, impostor = confidence.reference_distances(vectors, list(labels), comparison=comparison)
+    album = state.album(recipe, network)
+    genuine, impostor = confidence.reference_distances(album.vectors, list(album.labels), comparison=comparison)
     return confidence.Confidence.fit(genuine, impostor)
 
 
@@ -110,7 +111,7 @@ def how_sure(distance: float, threshold: float, *, against: str = "photo", compa
     album = attempt(lambda: state.album(recipe), what="The gallery's figures are not available: ")
     if album is None:
         return
-    fitted = gallery_confidence(recipe, kind, album.vectors, tuple(album.labels))
+    fitted = gallery_confidence(recipe, state.current_network(), kind)
     report = confidence.how_sure(fitted, distance, threshold)
     unit = UNITS[kind]
     st.markdown("##### How sure is it?")
