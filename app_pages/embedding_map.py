@@ -7,8 +7,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from facedemo import projection, tables
-from facedemo.networks import NETWORKS
+from facedemo import tables
+from facedemo.analysis import projection
+from facedemo.encoding.networks import NETWORKS
+from facedemo.people.matching import same_person
 from ui import charts, state
 from ui.messages import album_or_stop, attempt
 
@@ -101,7 +103,7 @@ table = pd.DataFrame({
     "person": [people[n] for n in neighbours],
     "distance": distances,
     "same person": [people[n] == chosen_person and chosen_person != charts.UPLOAD_PERSON for n in neighbours],
-    f"match at {threshold:.2f}": distances < threshold,
+    f"match at {threshold:.2f}": same_person(distances, threshold),
 })
 st.dataframe(table, hide_index=True, row_height=72, height="content", key="map_neighbours", column_config={
     "face": st.column_config.ImageColumn(width="small"),

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from facedemo import architectures as arch
-from facedemo.networks import DEFAULT_NETWORK
+from facedemo.analysis import architectures as arch
+from facedemo.encoding.networks import DEFAULT_NETWORK
 from ui import state, widgets
 from ui.messages import attempt
 
@@ -47,7 +47,7 @@ def facenet_summary() -> list[arch.BlockRow]:
 
 @st.cache_data(show_spinner="Running the face through the Keras FaceNet ...", max_entries=16, ttl=3600)
 def face_maps(data: bytes, recipe: str) -> dict[str, np.ndarray]:
-    """The activation maps of :data:`facedemo.architectures.ACTIVATION_LAYERS`, cached by photo content."""
+    """The activation maps of :data:`facedemo.analysis.architectures.ACTIVATION_LAYERS`, cached by photo content."""
     return arch.face_activation_maps(state.encoder(KERAS_FACENET), data, recipe)[1]
 
 

@@ -8,8 +8,9 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from facedemo import metrics, tables
-from facedemo.networks import NETWORKS
+from facedemo import tables
+from facedemo.analysis import metrics
+from facedemo.encoding.networks import NETWORKS
 from ui import charts, state
 from ui.messages import album_or_stop, attempt
 

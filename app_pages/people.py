@@ -17,11 +17,11 @@ import pandas as pd
 import streamlit as st
 
 from facedemo import assets, tables
-from facedemo.database import FaceDatabase, clean_name
+from facedemo.people.database import FaceDatabase, clean_name
 from facedemo.errors import FacedemoError
-from facedemo.images import image_to_png
-from facedemo.networks import NETWORKS
-from facedemo.recipes import RECIPES
+from facedemo.io.images import image_to_png
+from facedemo.encoding.networks import NETWORKS
+from facedemo.encoding.recipes import RECIPES
 from ui import state, widgets
 from ui.messages import attempt
 

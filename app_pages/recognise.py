@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from facedemo.people.matching import same_person
 from ui import confidence_view, state, widgets
 from ui.messages import attempt
 
@@ -36,14 +37,16 @@ with right:
         st.markdown(f"**{len(database)} people** in the database ({sum(len(p) for p in database.people.values())} photos).")
         threshold, comparison = widgets.person_threshold(database, "recognise_use_sidebar")
 
-ranking = None
+ranking = identified = None
 if encoded is not None and database.names:
     ranking = attempt(lambda: database.ranking(encoded.vector, comparison=comparison))
+    identified = attempt(lambda: database.identify(encoded.vector, threshold=threshold, comparison=comparison))
 
-if ranking:
+if ranking and identified:
     best = ranking[0]
+    known = identified[1] is not None
     with right:
-        if best.distance < threshold:
+        if known:
             widgets.verdict(True, f"It's {best.name}, the distance is {best.distance:.2f}")
         else:
             widgets.verdict(False, "Not in the database.")
@@ -70,7 +73,7 @@ if ranking:
                     "rank": range(1, len(ranking) + 1),
                     "person": [m.name for m in ranking],
                     "distance": [round(m.distance, 3) for m in ranking],
-                    "match": ["✅ yes" if m.distance < threshold else "—" for m in ranking],
+                    "match": ["✅ yes" if same_person(m.distance, threshold) else "—" for m in ranking],
                     "photos": [len(database.people[m.name]) for m in ranking],
                 }
             ),
@@ -88,7 +91,7 @@ if ranking:
         st.vega_lite_chart(widgets.distance_bars([(m.name, m.distance) for m in shown], threshold), width="stretch")
         if len(ranking) > TABLE_ROWS:
             st.caption(f"The {TABLE_ROWS} nearest of {len(ranking)} people.")
-    with st.expander("Why this answer?", expanded=best.distance >= threshold):
+    with st.expander("Why this answer?", expanded=not known):
         st.markdown(widgets.explain_distance(best.distance, threshold, what=f"the photo and {best.name}"))
         if len(ranking) > 1:
             st.markdown(

@@ -6,9 +6,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from facedemo import calibration, metrics, tables
-from facedemo.networks import NETWORKS
-from facedemo.recipes import NOTEBOOK_THRESHOLD, RECIPES, default_threshold
+from facedemo import tables
+from facedemo.analysis import calibration
+from facedemo.analysis import metrics
+from facedemo.encoding.networks import NETWORKS
+from facedemo.encoding.recipes import RECIPES
+from facedemo.encoding.networks import NOTEBOOK_THRESHOLD, default_threshold
 from ui import charts, state
 from ui.classifier_view import show_classifier
 from ui.models_view import show_models_side_by_side
@@ -163,7 +166,7 @@ if own["nearest"] < pair_threshold:
     st.caption(
         f"With **nearest**, the pair-calibrated threshold {pair_threshold:.2f} lets **{let_in} of "
         f"{nearest.impostor.size}** impostor checks through; that is why the database uses its own threshold per "
-        f"comparison (`facedemo.recipes`: pair {pair_threshold:.2f}, mean {own['mean']:.2f}, nearest {own['nearest']:.2f})."
+        f"comparison (`facedemo.encoding.recipes`: pair {pair_threshold:.2f}, mean {own['mean']:.2f}, nearest {own['nearest']:.2f})."
     )
 else:
     st.caption(

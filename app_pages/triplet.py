@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from facedemo import tables, triplet
+from facedemo import tables
+from facedemo.analysis import triplet
 from ui import charts, state
 from ui.messages import attempt
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from facedemo.metrics import distance_matrix
-from facedemo.networks import NETWORKS
+from facedemo.encoding.networks import NETWORKS
+from facedemo.people.matching import compare
 from ui import confidence_view, state, widgets
 from ui.messages import attempt
 
@@ -72,9 +72,8 @@ st.divider()
 
 if mode == "photos":
     if encoded_a is not None and encoded_b is not None:
-        threshold = state.threshold()
-        distance = float(distance_matrix(encoded_a.vector[None], encoded_b.vector[None])[0, 0])
-        door_open = distance < threshold
+        verdict = compare(encoded_a.vector, encoded_b.vector, state.threshold())
+        distance, threshold, door_open = verdict.distance, verdict.threshold, verdict.same
         widgets.verdict(
             door_open, "Same person — the door opens" if door_open else "Different people — the door stays shut"
         )

@@ -6,9 +6,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from facedemo import calibration, metrics, naive, tables
-from facedemo.images import read_image
-from facedemo.recipes import RECIPES, default_threshold
+from facedemo import tables
+from facedemo.analysis import calibration
+from facedemo.analysis import metrics
+from facedemo.analysis import naive
+from facedemo.io.images import read_image
+from facedemo.encoding.recipes import RECIPES
+from facedemo.encoding.networks import default_threshold
+from facedemo.people.matching import same_person
 from ui import charts, state
 from ui.messages import album_or_stop, attempt
 
@@ -89,7 +94,7 @@ same = album.labels[i] == album.labels[j]
 pixel_col, facenet_col, truth_col = st.columns(3)
 pixel_col.metric("Pixel distance", f"{pixels[i, j]:.1f}", help="0 for identical photos, at most about 277.")
 facenet_col.metric("FaceNet distance", f"{facenet[i, j]:.3f}",
-                   delta="match" if facenet[i, j] < threshold else "no match", delta_color="off", delta_arrow="off",
+                   delta="match" if same_person(facenet[i, j], threshold) else "no match", delta_color="off", delta_arrow="off",
                    help=f"Below the sidebar's threshold {threshold:.2f} means the same person.")
 truth_col.metric("Truth", "same person" if same else "different people")
 

@@ -35,8 +35,8 @@ def main() -> None:
         steps[name] = now - mark
         mark = now
 
-    from facedemo.encoder import FaceEncoder
-    from facedemo.recipes import default_threshold
+    from facedemo.encoding.encoder import FaceEncoder
+    from facedemo.encoding.networks import default_threshold
 
     step("import_facedemo_s")
     encoder = FaceEncoder.load()

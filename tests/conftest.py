@@ -17,17 +17,17 @@ os.environ["FACEDEMO_OFFICE_DB"] = str(Path(tempfile.mkdtemp(prefix="facedemo-of
 
 @pytest.fixture(scope="session")
 def gallery_dir() -> Path:
-    """The bundled gallery (train/ and val/), fetched and checked by ``assets.setup``."""
+    """The bundled gallery (train/ and val/), fetched and checked by ``assets.set_up``."""
     from facedemo import assets
 
-    assets.setup(progress=lambda message: None)
+    assets.set_up(progress=assets.quiet)
     return assets.gallery_dir()
 
 
 @pytest.fixture(scope="session")
 def encoder(gallery_dir):
     """The real FaceNet + MTCNN, loaded once."""
-    from facedemo.encoder import FaceEncoder
+    from facedemo.encoding.encoder import FaceEncoder
 
     return FaceEncoder.load()
 
@@ -35,7 +35,7 @@ def encoder(gallery_dir):
 @pytest.fixture(scope="session")
 def train(encoder, gallery_dir):
     """The gallery's train photos, aligned recipe."""
-    from facedemo.gallery import encode_folder
+    from facedemo.gallery.labelled import encode_folder
 
     return encode_folder(gallery_dir / "train", encoder, "aligned")
 
@@ -43,7 +43,7 @@ def train(encoder, gallery_dir):
 @pytest.fixture(scope="session")
 def val(encoder, gallery_dir):
     """The gallery's val photos, aligned recipe."""
-    from facedemo.gallery import encode_folder
+    from facedemo.gallery.labelled import encode_folder
 
     return encode_folder(gallery_dir / "val", encoder, "aligned")
 
@@ -61,16 +61,17 @@ def photo(gallery_dir):
 @pytest.fixture(scope="session")
 def casia_encoder(encoder):
     """The second network (FaceNet CASIA-WebFace, 512-d), sharing the detector of ``encoder``."""
-    from facedemo import casia
-    from facedemo.encoder import FaceEncoder
+    from facedemo.assets import quiet
+    from facedemo.encoding.encoder import FaceEncoder
+    from facedemo.encoding.networks import get_network
 
-    casia.setup(progress=lambda message: None)
+    get_network("casia").set_up(quiet)
     return FaceEncoder.load(network="casia", detector=encoder.detector)
 
 
 @pytest.fixture(scope="session")
 def casia_gallery(casia_encoder, gallery_dir):
     """All 118 gallery photos encoded by the second network (aligned recipe)."""
-    from facedemo.gallery import encode_folder
+    from facedemo.gallery.labelled import encode_folder
 
     return encode_folder(gallery_dir, casia_encoder, "aligned")

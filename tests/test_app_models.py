@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from facedemo.recipes import default_threshold
+from facedemo.encoding.networks import default_threshold
 from tests.test_app_pages import SAME, enrol_from_gallery, open_verify, page, seen, texts
 
 
@@ -48,7 +48,7 @@ def test_switching_models_puts_the_database_aside_and_back(gallery_dir):
 
 
 def test_a_database_file_of_the_other_model_switches_to_it(gallery_dir):
-    from facedemo.database import FaceDatabase
+    from facedemo.people.database import FaceDatabase
 
     casia_app = open_verify(model="casia")
     page(casia_app, "app_pages/people.py")

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from facedemo import architectures as arch
+from facedemo.analysis import architectures as arch
 from facedemo.errors import FacedemoError
-from facedemo.images import read_image
+from facedemo.io.images import read_image
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from bad_inputs import DATABASES, KINDS, NAMES, build_all, office
-from facedemo.database import FaceDatabase
+from facedemo.people.database import FaceDatabase
 from facedemo.errors import DatabaseFileError, InvalidNameError, NoFaceFoundError, UnknownPersonError
 from test_app_pages import SAME, app, enrol_from_gallery, open_verify, page, texts  # noqa: F401 - app is a fixture
 from test_cli import run

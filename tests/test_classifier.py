@@ -1,4 +1,4 @@
-"""Verification as binary classification (facedemo.classifier) and its section on the Threshold explorer.
+"""Verification as binary classification (facedemo.analysis.classifier) and its section on the Threshold explorer.
 
 The real tests train the logistic head on the gallery's train pairs (once per module) and compare it
 with the calibrated pair threshold on the val pairs; the pure tests use small synthetic encodings for
@@ -15,9 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from facedemo import classifier, metrics, tables
+from facedemo import tables
+from facedemo.analysis import classifier
+from facedemo.analysis import metrics
 from facedemo.errors import FacedemoError
-from facedemo.recipes import default_threshold
+from facedemo.encoding.networks import default_threshold
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
@@ -208,7 +210,7 @@ def test_other_bad_calls_are_refused_with_a_sentence():
 
 
 def test_importing_the_module_does_not_load_tensorflow():
-    code = ("import sys, facedemo.classifier; "
+    code = ("import sys, facedemo.analysis.classifier; "
             "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

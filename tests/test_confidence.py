@@ -1,4 +1,4 @@
-"""facedemo.confidence: P(same person | distance) and a threshold's errors; the "How sure is it?" part.
+"""facedemo.analysis.confidence: P(same person | distance) and a threshold's errors; the "How sure is it?" part.
 
 Pure maths on synthetic distances (hand cases, a brute-force oracle, invariants, degenerate input),
 then the real gallery through the real model, then the Verify and Recognise pages with AppTest.
@@ -12,9 +12,9 @@ import warnings
 import numpy as np
 import pytest
 
-from facedemo import metrics
-from facedemo.confidence import Confidence, how_sure, reference_distances, with_prior
-from facedemo.metrics import UndefinedMetricWarning
+from facedemo.analysis import metrics
+from facedemo.analysis.confidence import Confidence, how_sure, reference_distances, with_prior
+from facedemo.analysis.metrics import UndefinedMetricWarning
 from tests.test_app_analysis import open_page
 
 GRID = np.linspace(0.0, 2.0, 401)
@@ -217,7 +217,7 @@ def how_sure_text(at) -> str:
 
 
 def test_verify_two_photos_says_how_sure_without_measuring_the_gallery_again(gallery_dir):
-    from facedemo import confidence as core
+    from facedemo.analysis import confidence as core
     from ui import confidence_view
 
     at = open_page("app_pages/verify.py", a="val/madonna/1", b="train/madonna/2")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from facedemo.database import FaceDatabase, clean_name, people_in_folder
+from facedemo.io.folders import people_in_folder
+from facedemo.people.database import FaceDatabase, clean_name
 from facedemo.errors import DatabaseFileError, InvalidNameError, UnknownPersonError
 
 

@@ -1,4 +1,4 @@
-"""The TensorFlow-free MTCNN port (facedemo.mtcnn_lite) against the ``mtcnn`` package it ports.
+"""The TensorFlow-free MTCNN port (facedemo.detection.mtcnn_lite) against the ``mtcnn`` package it ports.
 
 The package stays a dependency: it ships the weights and is the reference here. Its image ops
 (TensorFlow's area resize and crop-and-resize) are the oracles for the port's numpy ones.
@@ -16,9 +16,9 @@ import pytest
 
 from facedemo import assets
 from facedemo.errors import ModelFileError
-from facedemo.faces import MIN_CONFIDENCE, STAGE_THRESHOLDS, FaceDetector
-from facedemo.images import downscale, read_image
-from facedemo.mtcnn_lite import MTCNNLite, area_resize, crop_and_resize, nms, pyramid_scales, stage_path
+from facedemo.detection.faces import MIN_CONFIDENCE, STAGE_THRESHOLDS, FaceDetector
+from facedemo.io.images import downscale, read_image
+from facedemo.detection.mtcnn_lite import MTCNNLite, area_resize, crop_and_resize, nms, pyramid_scales, stage_path
 
 ROOT = Path(__file__).resolve().parent.parent
 LANDMARK_TOLERANCE_PX = 2
@@ -79,7 +79,7 @@ def test_encoding_never_imports_tensorflow(gallery_dir, photo):
     """A fresh process loads the encoder and encodes a photo (both recipes) without TF, Keras or mtcnn."""
     script = (
         "import json, sys\n"
-        "from facedemo.encoder import FaceEncoder\n"
+        "from facedemo.encoding.encoder import FaceEncoder\n"
         "encoder = FaceEncoder.load()\n"
         f"aligned = encoder.encode({str(photo('val', 'madonna'))!r})\n"
         f"course = encoder.encode({str(photo('val', 'madonna'))!r}, recipe='course')\n"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from facedemo import metrics
-from facedemo.calibration import calibrate, person_distances
-from facedemo.database import FaceDatabase
-from facedemo.gallery import encode_folder
-from facedemo.notebook import verify, who_is_it
-from facedemo.recipes import RECIPES
+from facedemo.analysis import metrics
+from facedemo.analysis.calibration import calibrate, person_distances
+from facedemo.people.database import FaceDatabase
+from facedemo.gallery.labelled import encode_folder
+from facedemo.people.notebook import verify, who_is_it
+from facedemo.encoding.networks import default_threshold
 
 PEOPLE = ["ben_afflek", "elton_john", "jerry_seinfeld", "madonna", "mindy_kaling"]
 
@@ -90,7 +90,7 @@ def _split(*parts):
 def test_calibration_on_train_reproduces_the_recipe_thresholds(train):
     found = calibrate(train.vectors, train.labels)
     for comparison, calibration in found.items():
-        assert RECIPES["aligned"].threshold(comparison) == pytest.approx(calibration.threshold, abs=0.01)
+        assert default_threshold("aligned", comparison) == pytest.approx(calibration.threshold, abs=0.01)
     assert found["mean"].accuracy == 1.0 and found["nearest"].accuracy == 1.0
 
 
@@ -98,18 +98,18 @@ def test_multiple_comparisons_bring_impostors_closer(train, val):
     """Against ~20 photos per person, the impostor's best photo beats a single-pair threshold."""
     mean = person_distances(val.vectors, val.labels, train.vectors, train.labels, comparison="mean")
     nearest = person_distances(val.vectors, val.labels, train.vectors, train.labels, comparison="nearest")
-    assert mean.genuine.max() < RECIPES["aligned"].threshold("mean") < mean.impostor.min()
-    assert nearest.genuine.max() < RECIPES["aligned"].threshold("nearest") < nearest.impostor.min()
+    assert mean.genuine.max() < default_threshold("aligned", "mean") < mean.impostor.min()
+    assert nearest.genuine.max() < default_threshold("aligned", "nearest") < nearest.impostor.min()
     assert nearest.impostor.min() < mean.impostor.min()
-    let_in = int((nearest.impostor < RECIPES["aligned"].threshold("pair")).sum())
+    let_in = int((nearest.impostor < default_threshold("aligned", "pair")).sum())
     print(f"pair threshold used against the nearest of each person's photos lets in {let_in} of {nearest.impostor.size}")
     assert let_in > 0
 
 
 def test_naive_pixel_distance_is_little_better_than_chance(gallery_dir, train, val):
-    from facedemo.database import labelled_photos
-    from facedemo.images import read_image
-    from facedemo.naive import pixel_auc
+    from facedemo.io.folders import labelled_photos
+    from facedemo.io.images import read_image
+    from facedemo.analysis.naive import pixel_auc
 
     paths, labels = labelled_photos(gallery_dir)
     naive_auc = pixel_auc([read_image(p) for p in paths], labels)

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from facedemo.errors import ImageSizeError, NotAnImageError, UnsupportedFormatError
-from facedemo.images import downscale, read_image
+from facedemo.io.images import downscale, read_image
 
 
 def encoded(image: Image.Image, fmt: str, **options) -> bytes:

@@ -1,4 +1,4 @@
-"""facedemo.metrics: hand-computed cases, brute-force oracles, invariants, degenerate inputs."""
+"""facedemo.analysis.metrics: hand-computed cases, brute-force oracles, invariants, degenerate inputs."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from facedemo import metrics
-from facedemo.metrics import UndefinedMetricWarning
+from facedemo.analysis import metrics
+from facedemo.analysis.metrics import UndefinedMetricWarning
 
 GENUINE = [0.1, 0.4]
 IMPOSTOR = [0.3, 0.9]

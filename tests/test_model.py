@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from facedemo import assets
+from facedemo.assets import course_package
 from facedemo.errors import NoFaceFoundError
-from facedemo.images import read_image
-from facedemo.model import EMBEDDING_SIZE, INPUT_SIZE, WEIGHT_COUNT, rebuild_legacy_model
+from facedemo.io.images import read_image
+from facedemo.encoding.facenet_keras import EMBEDDING_SIZE, WEIGHT_COUNT
+from facedemo.encoding.runtime import INPUT_SIZE
+from facedemo.assets.keras2_rebuild import rebuild_legacy_model
 
 
 def test_architecture(encoder):
@@ -24,7 +26,7 @@ def test_architecture(encoder):
 def test_converted_model_equals_the_legacy_rebuild(encoder, photo):
     """The native .keras copy gives the same outputs as a fresh rebuild from the h5 file."""
     crop = encoder.prepare(read_image(photo("val", "madonna")), "aligned").model_input[None]
-    rebuilt = rebuild_legacy_model(assets.legacy_model_path())
+    rebuilt = rebuild_legacy_model(course_package.legacy_model_path())
     expected = rebuilt.predict(crop, verbose=0)
     assert np.allclose(encoder.embedder.raw(crop), expected, atol=1e-4)
 

@@ -1,4 +1,4 @@
-"""facedemo.naive: the pixel-by-pixel baseline, on synthetic images."""
+"""facedemo.analysis.naive: the pixel-by-pixel baseline, on synthetic images."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from facedemo import naive
+from facedemo.analysis import naive
 
 
 def random_image(seed, height=90, width=70):

@@ -8,18 +8,19 @@ import json
 import numpy as np
 import pytest
 
-from facedemo import casia, metrics
-from facedemo.calibration import calibrate
-from facedemo.database import FaceDatabase
+from facedemo.assets import casia_wheel
+from facedemo.analysis import metrics
+from facedemo.analysis.calibration import calibrate
+from facedemo.people.database import FaceDatabase
 from facedemo.errors import DatabaseFileError, FacedemoError
-from facedemo.networks import get_network
-from facedemo.recipes import default_threshold
+from facedemo.encoding.networks import get_network
+from facedemo.encoding.networks import default_threshold
 from tests.test_cli import run
 
 
 def test_the_second_model_comes_from_its_checked_wheel():
-    assert casia.graph_is_ready(), "setup extracts graph_final.pb and checks its sha256"
-    assert casia.tflite_path().is_file()
+    assert casia_wheel.graph_is_ready(), "setup extracts graph_final.pb and checks its sha256"
+    assert casia_wheel.tflite_path().is_file()
     with pytest.raises(FacedemoError, match="unknown model 'vggface'.*facenet, casia"):
         get_network("vggface")
 

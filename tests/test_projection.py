@@ -1,4 +1,4 @@
-"""facedemo.projection: PCA against a numpy SVD oracle, shapes, degenerate cases, nearest neighbours.
+"""facedemo.analysis.projection: PCA against a numpy SVD oracle, shapes, degenerate cases, nearest neighbours.
 
 At the end, the data shaping of facedemo.tables that the map and the analysis pages draw from.
 """
@@ -8,7 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from facedemo import metrics, projection, tables
+from facedemo import tables
+from facedemo.analysis import metrics
+from facedemo.analysis import projection
 
 
 def _oracle(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

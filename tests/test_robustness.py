@@ -29,9 +29,9 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from bad_inputs import huge_jpeg, office
-from facedemo.database import FaceDatabase
+from facedemo.people.database import FaceDatabase
 from facedemo.errors import FacedemoError
-from facedemo.images import WORK_MAX_SIDE, read_image
+from facedemo.io.images import WORK_MAX_SIDE, read_image
 from test_app_pages import SAME, app, enrol_from_gallery, open_verify, page, texts  # noqa: F401 - app is a fixture
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +46,7 @@ def python(code: str, *args: str, **options) -> subprocess.Popen:
 # --- limits: a 48-megapixel photo --------------------------------------------------------------
 PEAK = """
 import re, sys
-from facedemo.images import read_image
+from facedemo.io.images import read_image
 rgb = read_image(sys.argv[1], max_side=int(sys.argv[2]) or None)
 peak = re.search(r"VmHWM:\\s*(\\d+) kB", open("/proc/self/status").read())  # not ru_maxrss: it survives exec
 print(rgb.shape[0], rgb.shape[1], int(peak.group(1)) // 1024)
@@ -151,7 +151,7 @@ def test_uploads_are_never_written_to_disk(app, photo):
     buffer = io.BytesIO()
     Image.open(photo("val", "ben_afflek", 1)).save(buffer, format="JPEG", comment=token.encode())
     upload = buffer.getvalue()
-    from facedemo.encoder import content_hash
+    from facedemo.encoding.encoder import content_hash
 
     start = time.time() - 1
     app.radio(key="a_from").set_value("upload").run()

@@ -1,4 +1,4 @@
-"""facedemo.triplet: the notebook's exact values, per-example terms, categories, mining."""
+"""facedemo.analysis.triplet: the notebook's exact values, per-example terms, categories, mining."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from facedemo import triplet
+from facedemo.analysis import triplet
 
 # --------------------------------------------------------------------------- the notebook
 
@@ -202,7 +202,7 @@ def test_mine_triplets_refuses_huge_galleries_and_bad_shapes():
 
 def test_importing_the_package_modules_does_not_import_tensorflow():
     code = (
-        "import sys; import facedemo.triplet, facedemo.metrics, facedemo.naive; "
+        "import sys; import facedemo.analysis.triplet, facedemo.analysis.metrics, facedemo.analysis.naive; "
         "print('tensorflow' in sys.modules, 'streamlit' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

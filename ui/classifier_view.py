@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from facedemo import classifier, metrics, tables
-from facedemo.recipes import default_threshold
+from facedemo import tables
+from facedemo.analysis import classifier
+from facedemo.analysis import metrics
+from facedemo.encoding.networks import default_threshold
 from ui import state
 from ui.charts import _data, _n, _q
 from ui.messages import attempt
@@ -197,5 +199,5 @@ def show_classifier(recipe: str, threshold: float) -> None:
         f"Val photos among themselves ({small.n_genuine} genuine, {small.n_impostor} impostor pairs): classifier "
         f"{small.classifier.accuracy:.1%}, threshold {small.threshold.accuracy:.1%}. On the train pairs it learned "
         f"from: classifier {fit.classifier.accuracy:.1%}, threshold {fit.threshold.accuracy:.1%}. Seed "
-        f"{head.seed}, {head.epochs} epochs, L2 penalty {head.l2:g} (`facedemo.classifier`)."
+        f"{head.seed}, {head.epochs} epochs, L2 penalty {head.l2:g} (`facedemo.analysis.classifier`)."
     )

@@ -1,6 +1,6 @@
 """The "How sure is it?" part under a verdict: P(same person) at this distance and the threshold's errors.
 
-The figures come from :mod:`facedemo.confidence` fitted on the gallery's photos (train + val),
+The figures come from :mod:`facedemo.analysis.confidence` fitted on the gallery's photos (train + val),
 with the distances that match what the page compares: photo against photo, or photo against a
 person (mean or nearest encoding). The fit is cached per recipe and comparison, so moving the
 threshold or picking another photo only reads the cached curve: nothing is measured or encoded again.
@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from facedemo import confidence
-from facedemo.recipes import get_recipe
+from facedemo.analysis import confidence
+from facedemo.encoding.recipes import get_recipe
 from ui import state
 from ui.charts import _data
 from ui.messages import attempt

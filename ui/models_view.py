@@ -6,14 +6,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from facedemo import metrics, tables
-from facedemo.networks import NETWORKS
-from facedemo.recipes import default_threshold
+from facedemo import tables
+from facedemo.analysis import metrics
+from facedemo.encoding.networks import NETWORKS
+from facedemo.encoding.networks import default_threshold
 from ui import charts, state
 from ui.messages import attempt
 
 ROC_POINTS = 300  # enough for a smooth curve; the full sweep has ~6,900 steps
-MODEL_COLOURS = ["#1f77b4", "#d62728"]
 
 
 @st.cache_resource(show_spinner="Measuring every pair of photos with each model (once) ...", max_entries=8)
@@ -69,13 +69,14 @@ def side_by_side(recipe: str, networks: tuple[str, ...]) -> tuple[pd.DataFrame, 
     figures = [model_figures(recipe, network) for network in networks]
     table = pd.DataFrame([row for row, _ in figures])
     curves = pd.concat([curve for _, curve in figures], ignore_index=True)
-    titles = list(dict.fromkeys(curves["model"]))
+    titles = [NETWORKS[network].title for network in networks]
+    colours = [NETWORKS[network].colour for network in networks]
     far_axis = alt.Axis(format=".1~%", values=[0, 0.001, 0.01, 0.1, 1], labelOverlap=False)
     chart = alt.Chart(curves).mark_line(interpolate="step-after", clip=True, strokeWidth=3).encode(
         x=alt.X("FAR:Q", title="FAR (impostor pairs let in, log scale)",
                 scale=alt.Scale(type="symlog", constant=0.0001, domain=[0, 1]), axis=far_axis),
         y=alt.Y("TAR:Q", title="TAR (genuine pairs let in)", scale=alt.Scale(domain=[0.6, 1]), axis=alt.Axis(format="%")),
-        color=alt.Color("model:N", scale=alt.Scale(domain=titles, range=MODEL_COLOURS[: len(titles)]),
+        color=alt.Color("model:N", scale=alt.Scale(domain=titles, range=colours),
                         legend=alt.Legend(orient="bottom", title=None, labelLimit=400, labelFontSize=14)),
         tooltip=["model:N", alt.Tooltip("FAR:Q", format=".2%"), alt.Tooltip("TAR:Q", format=".2%")],
     ).properties(width="container", height=360, title="ROC curves of both models on the same pairs").configure_axis(

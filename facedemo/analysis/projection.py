@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from facedemo.metrics import distance_matrix
+from facedemo.people.matching import distance_matrix
 
 __all__ = ["Projection", "fit_pca", "pca_2d", "nearest_neighbours"]
 

@@ -10,7 +10,7 @@ Two networks turn a face into 128 numbers:
   is never run: random weights give meaningless encodings (and Keras 3 on a CPU may refuse
   channels-first convolutions anyway).
 - **The model used here**: the pretrained Keras FaceNet, Inception-ResNet-v1 with 22,808,144 weights,
-  reading *channels-last* batches ``(m, 160, 160, 3)`` (see :mod:`facedemo.model`).
+  reading *channels-last* batches ``(m, 160, 160, 3)`` (see :mod:`facedemo.encoding.facenet_keras`).
 
 :func:`notebook_blocks` and :func:`facenet_blocks` summarise each network block by block (output
 shape and parameters); :func:`activation_maps` shows what a few layers of the real model compute for
@@ -27,8 +27,9 @@ from typing import Any
 import numpy as np
 
 from facedemo.errors import FacedemoError
-from facedemo.images import WORK_MAX_SIDE, ImageSource, read_image
-from facedemo.model import EMBEDDING_SIZE, INPUT_SIZE, WEIGHT_COUNT
+from facedemo.io.images import WORK_MAX_SIDE, ImageSource, read_image
+from facedemo.encoding.facenet_keras import EMBEDDING_SIZE, WEIGHT_COUNT
+from facedemo.encoding.runtime import INPUT_SIZE
 
 NOTEBOOK_INPUT_SHAPE = (3, 96, 96)  # (n_C, n_H, n_W): channels first
 NOTEBOOK_PARAMETERS = 3_743_280
@@ -361,9 +362,9 @@ def face_activation_maps(
 
     Parameters
     ----------
-    encoder : a :class:`~facedemo.encoder.FaceEncoder` (its Keras model loads now if it has not yet).
+    encoder : a :class:`~facedemo.encoding.encoder.FaceEncoder` (its Keras model loads now if it has not yet).
     source : a photo's path or bytes.
-    recipe : ``"aligned"`` or ``"course"`` (:mod:`facedemo.recipes`).
+    recipe : ``"aligned"`` or ``"course"`` (:mod:`facedemo.encoding.recipes`).
 
     Returns
     -------

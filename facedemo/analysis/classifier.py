@@ -26,7 +26,7 @@ Evaluation (:func:`compare_with_threshold`) uses the ``val`` photos, which train
 each val photo against each train photo (25 × 93 = 2,325 pairs: the headline, and the more
 telling set, since 5 val photos per person give only 50 genuine val↔val pairs) and val against
 val (300 pairs). The plain rule on the same pairs is the calibrated pair threshold of the
-recipe (:func:`facedemo.recipes.default_threshold`).
+recipe (:func:`facedemo.encoding.recipes.default_threshold`).
 """
 
 from __future__ import annotations
@@ -39,10 +39,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import ArrayLike
 
-from facedemo import metrics
+from facedemo.analysis import metrics
 from facedemo.errors import FacedemoError
-from facedemo.gallery import LabelledEncodings
-from facedemo.recipes import default_threshold
+from facedemo.gallery.labelled import LabelledEncodings
+from facedemo.encoding.networks import default_threshold
 
 __all__ = [
     "PairFeatures",
@@ -143,7 +143,7 @@ def pair_features(embeddings: ArrayLike, labels: Sequence) -> PairFeatures:
     Returns
     -------
     PairFeatures
-        ``n (n - 1) / 2`` pairs in row-major ``(i, j)`` order (as :func:`facedemo.metrics.pair_distances`).
+        ``n (n - 1) / 2`` pairs in row-major ``(i, j)`` order (as :func:`facedemo.analysis.metrics.pair_distances`).
     """
     x, y = _as_encodings(embeddings, labels, "pair")
     i, j = np.triu_indices(x.shape[0], k=1)
@@ -418,7 +418,7 @@ class PairComparison:
 
 
 def _compare(head: LogisticHead, pairs: PairFeatures, threshold: float, name: str) -> PairComparison:
-    """Both rules on ``pairs``; without genuine (or impostor) pairs the rates are nan, as in :mod:`facedemo.metrics`."""
+    """Both rules on ``pairs``; without genuine (or impostor) pairs the rates are nan, as in :mod:`facedemo.analysis.metrics`."""
     logits = head.logits(pairs)
     # the metrics module accepts "distance < t"; -logit is such a distance (ŷ > CUT ⇔ -logit < -logit(CUT)),
     # and unlike 1 - ŷ it does not round confident pairs to ties

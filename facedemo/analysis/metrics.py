@@ -12,7 +12,7 @@ impostor pair
     Two photos of different people. Its distance should be large.
 threshold rule
     A pair is **accepted** ("same person", the door opens) when
-    ``distance < threshold`` -- strictly less, exactly like the course notebook's
+    ``distance < threshold`` (:func:`facedemo.people.matching.same_person`) -- strictly less, exactly like the course notebook's
     ``if dist < 0.7``. Every function in this module uses that one rule.
     A lower threshold is stricter: fewer impostors get in (lower FAR) but more
     genuine people are turned away (lower TAR).
@@ -38,6 +38,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from facedemo.people.matching import as_embeddings, distance_matrix, same_person
+
 __all__ = [
     "UndefinedMetricWarning",
     "PairDistances",
@@ -58,8 +60,6 @@ __all__ = [
 ]
 
 _RANK1_CHUNK_ROWS = 1024
-_RECOMPUTE_BELOW = 1e-6  # relative to the largest squared norm; see _squared_distances
-_RECOMPUTE_CHUNK = 65_536
 
 
 class UndefinedMetricWarning(UserWarning):
@@ -67,17 +67,6 @@ class UndefinedMetricWarning(UserWarning):
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def _as_embeddings(x: ArrayLike, name: str) -> np.ndarray:
-    arr = np.asarray(x, dtype=np.float64)
-    if arr.ndim != 2:
-        raise ValueError(
-            f"{name} must be a 2-D array of shape (n, d), got shape {arr.shape}"
-        )
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return arr
 
 
 def _as_labels(labels: ArrayLike, n: int) -> np.ndarray:
@@ -123,74 +112,7 @@ def _safe_rate(count: np.ndarray | int, total: int) -> np.ndarray | float:
 
 
 # --------------------------------------------------------------------------- distances
-
-
-def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Squared L2 distances via ``|a|^2 + |b|^2 - 2 a.b``, near-duplicates recomputed exactly.
-
-    Both sets are first shifted by the mean of ``a`` (distances do not change) to keep the
-    norms small. The formula cancels badly when two rows are almost equal, so entries below
-    ``_RECOMPUTE_BELOW`` times the largest squared norm are recomputed from the differences:
-    identical rows come out exactly 0 and every entry keeps about 9 significant digits.
-    """
-    centre = a.mean(axis=0) if a.shape[0] else 0.0
-    a, b = a - centre, b - centre
-    norms_a, norms_b = np.einsum("ij,ij->i", a, a), np.einsum("ij,ij->i", b, b)
-    sq = norms_a[:, None] + norms_b[None, :]
-    sq -= 2.0 * (a @ b.T)
-    largest = max(norms_a.max(initial=0.0), norms_b.max(initial=0.0))
-    rows, cols = np.nonzero(sq < _RECOMPUTE_BELOW * largest)
-    for start in range(0, rows.size, _RECOMPUTE_CHUNK):
-        r, c = rows[start:start + _RECOMPUTE_CHUNK], cols[start:start + _RECOMPUTE_CHUNK]
-        diff = a[r] - b[c]
-        sq[r, c] = np.einsum("ij,ij->i", diff, diff)
-    np.maximum(sq, 0.0, out=sq)
-    return sq
-
-
-def distance_matrix(a: ArrayLike, b: ArrayLike | None = None, *, squared: bool = False) -> np.ndarray:
-    """Pairwise Euclidean (L2) distances between two sets of embeddings.
-
-    Parameters
-    ----------
-    a : array_like of shape (n, d)
-        One embedding per row.
-    b : array_like of shape (m, d), optional
-        A second set. When omitted, ``a`` is compared with itself.
-    squared : bool, default False
-        Return squared distances ``||a[i] - b[j]||**2`` (what the triplet loss uses).
-
-    Returns
-    -------
-    ndarray of shape (n, m), float64
-        ``D[i, j] = ||a[i] - b[j]||``. With ``b`` omitted the matrix is (n, n),
-        exactly symmetric and its diagonal is exactly 0.
-
-    Raises
-    ------
-    ValueError
-        If an input is not 2-D, contains NaN/inf, or the widths ``d`` differ.
-
-    Notes
-    -----
-    Computed as ``|a - c|^2 + |b - c|^2 - 2 (a - c).(b - c)`` with ``c`` the mean of ``a``
-    (one matrix product, float64). Pairs so close that this formula would lose precision are
-    recomputed from their differences, so identical rows are exactly 0 apart; anything still
-    negative from rounding is clipped to 0 before the square root.
-    """
-    a = _as_embeddings(a, "a")
-    if b is None:
-        sq = _squared_distances(a, a)
-        sq = (sq + sq.T) / 2.0  # the matrix product is not always exactly symmetric
-        np.fill_diagonal(sq, 0.0)
-    else:
-        b = _as_embeddings(b, "b")
-        if a.shape[1] != b.shape[1]:
-            raise ValueError(
-                f"a and b must have the same embedding size d, got a {a.shape} and b {b.shape}"
-            )
-        sq = _squared_distances(a, b)
-    return sq if squared else np.sqrt(sq)
+# distance_matrix: the project's one distance computation, in facedemo.people.matching
 
 
 @dataclass(frozen=True)
@@ -230,7 +152,7 @@ def pair_distances(embeddings: ArrayLike, labels: ArrayLike) -> PairDistances:
         ``n * (n - 1) / 2`` pairs in total, in row-major ``(i, j)`` order.
         Either part may be empty (one photo per person, or one person only).
     """
-    x = _as_embeddings(embeddings, "embeddings")
+    x = as_embeddings(embeddings, "embeddings")
     y = _as_labels(labels, x.shape[0])
     dist = distance_matrix(x)
     i, j = np.triu_indices(x.shape[0], k=1)
@@ -303,8 +225,8 @@ def rates_at(threshold: float, genuine: ArrayLike, impostor: ArrayLike) -> Rates
     imp = _as_distances(impostor, "impostor")
     if g.size == 0 or imp.size == 0:
         _require_both_sides(g, imp, "TAR/FAR")
-    ta = int(np.count_nonzero(g < threshold))
-    fa = int(np.count_nonzero(imp < threshold))
+    ta = int(np.count_nonzero(same_person(g, threshold)))
+    fa = int(np.count_nonzero(same_person(imp, threshold)))
     total = g.size + imp.size
     return Rates(
         threshold=float(threshold),
@@ -610,7 +532,7 @@ def _rank1_hits(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     nearest = np.empty(queries.size, dtype=np.intp)
     for start in range(0, queries.size, _RANK1_CHUNK_ROWS):
         rows = queries[start:start + _RANK1_CHUNK_ROWS]
-        sq = _squared_distances(x[rows], x)
+        sq = distance_matrix(x[rows], x, squared=True)
         sq[np.arange(rows.size), rows] = np.inf  # leave the photo itself out
         nearest[start:start + rows.size] = np.argmin(sq, axis=1)
     return y[nearest] == y[queries]
@@ -635,7 +557,7 @@ def rank1_accuracy(embeddings: ArrayLike, labels: ArrayLike) -> float:
         (the others cannot be identified and are skipped). nan with an
         :class:`UndefinedMetricWarning` when no photo qualifies.
     """
-    x = _as_embeddings(embeddings, "embeddings")
+    x = as_embeddings(embeddings, "embeddings")
     y = _as_labels(labels, x.shape[0])
     hits = _rank1_hits(x, y)
     if hits.size == 0:
@@ -708,7 +630,7 @@ def evaluate(embeddings: ArrayLike, labels: ArrayLike) -> Evaluation:
         TAR@FAR is reported at FAR 1e-2 and 1e-3. Undefined metrics are nan and a
         single :class:`UndefinedMetricWarning` lists them.
     """
-    x = _as_embeddings(embeddings, "embeddings")
+    x = as_embeddings(embeddings, "embeddings")
     y = _as_labels(labels, x.shape[0])
     pairs = pair_distances(x, y)
     g, imp = pairs.genuine, pairs.impostor

@@ -10,42 +10,26 @@ import gc
 import hashlib
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from facedemo.detection.faces import FaceDetector
+from facedemo.encoding.networks import DEFAULT_NETWORK, get_network
+from facedemo.encoding.recipes import DEFAULT_RECIPE, Prepared, get_recipe
+from facedemo.encoding.runtime import INPUT_SIZE, Embedder
 from facedemo.errors import FacedemoError
-from facedemo.faces import Face, FaceDetector, course_input, crop_face, largest_first_note, require_face
-from facedemo.images import WORK_MAX_SIDE, ImageSource, read_image
-from facedemo.model import INPUT_SIZE, Embedder, load_model
-from facedemo.networks import DEFAULT_NETWORK, get_network
-from facedemo.recipes import DEFAULT_RECIPE, get_recipe
+from facedemo.io.images import WORK_MAX_SIDE, ImageSource, read_image
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass
-class Prepared:
-    """A photo made ready for the model.
-
-    ``model_input`` is ``(160, 160, 3)`` float32 as the network gets it; ``crop`` is the same
-    region as uint8 for showing; ``face`` is the face used (None for the course recipe).
-    """
-
-    model_input: np.ndarray
-    crop: np.ndarray
-    rgb: np.ndarray
-    face: Face | None
-    faces: list[Face] = field(default_factory=list)
-    note: str | None = None
 
 
 @dataclass
 class Encoding:
     """A photo's encoding with what produced it: ``vector`` is ``(d,)`` float32, unit norm.
 
-    ``d`` is the network's encoding size: 128 for ``facenet``, 512 for ``casia``.
+    ``d`` is the network's encoding size (its registry entry's ``embedding_size``).
     """
 
     vector: np.ndarray
@@ -83,7 +67,7 @@ def _bytes_and_label(source: ImageSource) -> tuple[bytes, str]:
 class FaceEncoder:
     """Detector + one embedding network; thread-safe, so one instance serves every app session.
 
-    ``network`` names the network (see :mod:`facedemo.networks`): it decides how a face's pixels
+    ``network`` names the network (see :mod:`facedemo.encoding.networks`): it decides how a face's pixels
     are scaled and what the encodings mean; encoders of two networks may share one detector.
     """
 
@@ -108,7 +92,7 @@ class FaceEncoder:
         With ``lazy`` the network loads on the first photo that reaches it, so a command whose
         photos are all unreadable answers at once.
         """
-        loader = _loader(network)
+        loader = get_network(network).load
         if lazy:
             return cls(loader, detector, network=network)
         encoder = cls(loader(), detector, network=network)
@@ -119,27 +103,17 @@ class FaceEncoder:
     def embedder(self) -> Embedder:
         """The FaceNet embedder (loaded now if it was deferred)."""
         with self._lock:
-            if not isinstance(self._embedder, Embedder):
+            if not isinstance(self._embedder, Embedder):  # a loader, deferred until now
                 self._embedder = self._embedder()
             return self._embedder
 
     def prepare(self, rgb: np.ndarray, recipe: str = DEFAULT_RECIPE, *, name: str = "the photo") -> Prepared:
-        """Turn an RGB photo into the model's input by ``recipe`` (see :mod:`facedemo.recipes`).
+        """Turn an RGB photo into the model's input by ``recipe`` (see :mod:`facedemo.encoding.recipes`).
 
         Raises :class:`~facedemo.errors.NoFaceFoundError` for the aligned recipe when no face is found.
         """
-        get_recipe(recipe)
-        network = get_network(self.network)
-        if recipe == "course":
-            model_input = course_input(rgb)
-            crop = np.asarray(np.clip(model_input * 255.0, 0, 255).round(), dtype=np.uint8)
-            if network.name != "facenet":  # the notebook's /255 belongs to the course's network
-                model_input = network.scale(crop)
-            return Prepared(model_input, crop, rgb, None)
-        faces = self.detector.detect(rgb)
-        face = require_face(faces, name)
-        crop = crop_face(rgb, face)
-        return Prepared(network.scale(crop), crop, rgb, face, faces, largest_first_note(faces))
+        scaling = get_network(self.network).scaling_for(recipe)
+        return get_recipe(recipe).prepare(rgb, detector=self.detector, scaling=scaling, name=name)
 
     def embed_prepared(self, prepared: Sequence[Prepared]) -> np.ndarray:
         """Encode prepared photos in batches: ``(n, d)`` unit vectors."""
@@ -184,15 +158,6 @@ class FaceEncoder:
             for vector, (data, label, prepared) in zip(vectors, ready)
         ]
         return encodings, failures
-
-
-def _loader(network: str) -> Callable[[], Embedder]:
-    """The function that loads ``network``'s embedder."""
-    if get_network(network).name == "casia":
-        from facedemo.casia import load_casia
-
-        return load_casia
-    return load_model
 
 
 def _freeze_long_lived() -> None:

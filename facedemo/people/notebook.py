@@ -1,8 +1,8 @@
 """The course notebook's functions, with the same names, arguments, results and messages.
 
-``model`` is a :class:`~facedemo.encoder.FaceEncoder` (``facedemo.load_model()``).
+``model`` is a :class:`~facedemo.encoding.encoder.FaceEncoder` (``facedemo.load_model()``).
 ``database`` is either the notebook's plain ``dict`` (name → encoding of shape ``(1, 128)``) or a
-:class:`~facedemo.database.FaceDatabase`.
+:class:`~facedemo.people.database.FaceDatabase`.
 
 Used as in the notebook (a ``dict`` and no options) they follow the notebook exactly: the
 ``course`` recipe and the threshold 0.7. With a ``FaceDatabase`` they use its recipe and that
@@ -15,16 +15,16 @@ from typing import Union
 
 import numpy as np
 
-from facedemo.database import FaceDatabase
+from facedemo.encoding.networks import DEFAULT_COMPARISON, DEFAULT_NETWORK, get_network
+from facedemo.encoding.recipes import get_recipe
 from facedemo.errors import FacedemoError, UnknownPersonError
-from facedemo.images import ImageSource
-from facedemo.networks import DEFAULT_NETWORK
-from facedemo.recipes import DEFAULT_COMPARISON, get_recipe
-from facedemo.triplet import triplet_loss
+from facedemo.io.images import ImageSource
+from facedemo.people.database import FaceDatabase
+from facedemo.people.matching import l2_distance, same_person
 
 Database = Union[dict, FaceDatabase]
 
-__all__ = ["img_to_encoding", "triplet_loss", "verify", "who_is_it"]
+__all__ = ["img_to_encoding", "verify", "who_is_it"]
 
 
 def img_to_encoding(image_path: ImageSource, model, *, recipe: str = "course") -> np.ndarray:
@@ -45,7 +45,7 @@ def _recipe_of(database: Database, recipe: str | None) -> str:
 
 def _threshold(recipe: str, comparison: str, model) -> float:
     """The calibrated threshold for ``recipe`` and ``comparison`` with the network of ``model``."""
-    return get_recipe(recipe).threshold(comparison, getattr(model, "network", DEFAULT_NETWORK))
+    return get_network(getattr(model, "network", DEFAULT_NETWORK)).threshold(recipe, comparison)
 
 
 def _distance(encoding: np.ndarray, identity: str, database: Database, comparison: str) -> float:
@@ -60,7 +60,7 @@ def _distance(encoding: np.ndarray, identity: str, database: Database, compariso
             f"{identity}'s encoding has {enrolled.size} numbers but this photo's has {encoding.size}: they were "
             "made by different models and cannot be compared"
         )
-    return float(np.linalg.norm(enrolled - encoding.reshape(-1)))
+    return l2_distance(enrolled, encoding)
 
 
 def verify(image_path: ImageSource, identity: str, database: Database, model, *,
@@ -79,7 +79,7 @@ def verify(image_path: ImageSource, identity: str, database: Database, model, *,
     threshold = _threshold(recipe, comparison, model) if threshold is None else threshold
     encoding = img_to_encoding(image_path, model, recipe=recipe)
     dist = _distance(encoding, identity, database, comparison)
-    door_open = dist < threshold
+    door_open = same_person(dist, threshold)
     print(f"It's {identity}, welcome in!" if door_open else f"It's not {identity}, please go away")
     return dist, door_open
 
@@ -90,8 +90,9 @@ def who_is_it(image_path: ImageSource, database: Database, model, *,
     """Who is the person in ``image_path``? (1:K recognition)
 
     Prints "it's NAME, the distance is D", or "Not in the database." when even the nearest
-    person is farther than the threshold (then ``identity`` is still the nearest name, as in the
-    notebook; an empty database gives ``(inf, None)``).
+    person is not below the threshold (:func:`~facedemo.people.matching.same_person`: a distance
+    equal to the threshold is no match, as in :meth:`FaceDatabase.identify`). Then ``identity``
+    is still the nearest name, as in the notebook; an empty database gives ``(inf, None)``.
     """
     recipe = _recipe_of(database, recipe)
     threshold = _threshold(recipe, comparison, model) if threshold is None else threshold
@@ -102,7 +103,7 @@ def who_is_it(image_path: ImageSource, database: Database, model, *,
         dist = _distance(encoding, name, database, comparison)
         if dist < min_dist:
             min_dist, identity = dist, name
-    if min_dist > threshold:
+    if not same_person(min_dist, threshold):
         print("Not in the database.")
     else:
         print(f"it's {identity}, the distance is {min_dist}")

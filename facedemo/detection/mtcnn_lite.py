@@ -1,7 +1,7 @@
 """MTCNN face detection with numpy and LiteRT: no TensorFlow, Keras or ``mtcnn`` import.
 
 A port of the detection pipeline of the ``mtcnn`` 1.0.0 package (MIT, Iván de Paz Centeno), whose
-three networks :mod:`facedemo.mtcnn_convert` turns into TFLite files once, at set-up. Same steps,
+three networks :mod:`facedemo.assets.mtcnn_stages` turns into TFLite files once, at set-up. Same steps,
 same constants, same arithmetic (the package's TensorFlow image ops redone in numpy):
 
 1. image pyramid: scales ``0.6 · 0.709^k`` (``12 / MIN_FACE_SIZE`` first), each an area-averaged
@@ -30,10 +30,10 @@ from typing import Any
 
 import numpy as np
 
+from facedemo.assets.mtcnn_stages import STAGES, stage_path
 from facedemo.errors import ModelFileError
 from facedemo.litert import open_interpreter
 
-STAGES = ("pnet", "rnet", "onet")
 LANDMARKS = ("left_eye", "right_eye", "nose", "mouth_left", "mouth_right")
 MIN_FACE_SIZE = 20
 PYRAMID_FACTOR = 0.709
@@ -46,11 +46,6 @@ NMS_ONET = 0.7  # by intersection over the smaller box
 PATCH_SIZES = {"rnet": 24, "onet": 48}
 # At most this many patches per R-/O-Net call: bounds their tensors (~14 MB each at these sizes).
 PATCH_BATCH = {"rnet": 256, "onet": 32}
-
-
-def stage_path(stage: str, folder: Path) -> Path:
-    """Where the TFLite file of ``stage`` (``pnet``, ``rnet`` or ``onet``) lives in ``folder``."""
-    return Path(folder) / f"mtcnn_{stage}.tflite"
 
 
 @dataclass(frozen=True)

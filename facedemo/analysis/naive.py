@@ -114,7 +114,7 @@ def pixel_auc(images: Sequence[np.ndarray], labels: Sequence[str], *, size: int 
     float, the probability that a random same-person pair is closer than a random
     different-person pair (0.5 = chance).
     """
-    from facedemo import metrics
+    from facedemo.analysis import metrics
 
     distances = pixel_distance_matrix(images, size=size)
     i, j = np.triu_indices(len(images), k=1)

@@ -11,7 +11,7 @@ else). With ``f`` the embedding network and margin ``alpha``:
 
 **Every distance in this module is a SQUARED L2 distance**, as in the loss: ``pos_dist``
 is ``||f(A) - f(P)||**2`` and ``neg_dist`` is ``||f(A) - f(N)||**2``. (The verification
-threshold in :mod:`facedemo.metrics` applies to plain, non-squared L2 distances.)
+threshold in :mod:`facedemo.analysis.metrics` applies to plain, non-squared L2 distances.)
 
 Categories, decided on the same squared distances (FaceNet, Schroff et al. 2015):
 
@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from facedemo.metrics import distance_matrix
+from facedemo.people.matching import distance_matrix
 
 if TYPE_CHECKING:  # pragma: no cover
     import tensorflow as tf

@@ -1,13 +1,7 @@
-"""RGB photo → faces (box, confidence, landmarks) → 160×160 model inputs, by recipe.
+"""An RGB photo → every face in it (box, confidence, five landmarks), largest first.
 
-Two recipes, both first-class (see :mod:`facedemo.recipes`):
-
-- ``course``: the course notebook's ``img_to_encoding`` exactly: the *whole* photo resized to
-  160×160 (nearest neighbour, as ``keras.preprocessing.image.load_img`` does), divided by 255 and
-  rounded to 12 decimals. No face detection.
-- ``aligned``: MTCNN finds the face, we crop it with a margin and resize to 160×160; the network
-  then scales the pixels as it was trained (:mod:`facedemo.networks`: per-image standardisation
-  for the course's FaceNet, ``(x - 127.5) / 128`` for the CASIA one).
+:class:`FaceDetector` runs the numpy MTCNN (:mod:`facedemo.detection.mtcnn_lite`) on LiteRT; what a
+recipe then does with a face (cut it out, align it) is the recipe's (:mod:`facedemo.encoding.recipes`).
 """
 
 from __future__ import annotations
@@ -17,15 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from facedemo.errors import NoFaceFoundError
-from facedemo.images import downscale
-from facedemo.model import INPUT_SIZE
-from facedemo.mtcnn_lite import LANDMARKS, MTCNNLite
+from facedemo.io.images import downscale
+from facedemo.detection.mtcnn_lite import LANDMARKS, MTCNNLite
 
 DETECT_MAX_SIDE = 1024
-CROP_MARGIN = 0.1
 MIN_CONFIDENCE = 0.8
 # MTCNN's three stage thresholds, a little below the package defaults (0.6, 0.7, 0.8): with these
 # all 118 gallery photos have a face (with the defaults two frontal faces are missed).
@@ -48,7 +39,7 @@ class Face:
 class FaceDetector:
     """MTCNN, loaded on first use, thread-safe (one detection at a time).
 
-    Runs :mod:`facedemo.mtcnn_lite`: the ``mtcnn`` 1.0.0 package's pipeline and shipped weights
+    Runs :mod:`facedemo.detection.mtcnn_lite`: the ``mtcnn`` 1.0.0 package's pipeline and shipped weights
     on LiteRT, without importing TensorFlow. On the 118 gallery photos it finds the very faces the
     package finds (same boxes and landmarks to the pixel; ``tests/test_detector.py``).
     """
@@ -89,14 +80,13 @@ def load_detector(folder: Path | None = None) -> MTCNNLite:
     """MTCNN's three stages from ``folder`` (default: the models folder).
 
     Their TFLite files are made there first when missing (a few seconds; that once, TensorFlow
-    is imported), as :func:`facedemo.model.load_model` does for FaceNet's.
+    is imported), by the rule every converted file follows (:func:`facedemo.assets.derived_file`).
     """
-    from facedemo import assets
-    from facedemo.mtcnn_convert import convert_stages, stages_ready
+    from facedemo.assets.locations import models_dir
+    from facedemo.assets.mtcnn_stages import convert_stages
 
-    folder = Path(folder) if folder else assets.models_dir()
-    if not stages_ready(folder):
-        convert_stages(folder)
+    folder = Path(folder) if folder else models_dir()
+    convert_stages(folder)
     return MTCNNLite(folder)
 
 
@@ -109,30 +99,6 @@ def _to_face(box: np.ndarray, confidence: float, points: np.ndarray, scale: floa
         name: (int(round(px / scale)), int(round(py / scale))) for name, (px, py) in zip(LANDMARKS, pixels)
     }
     return Face(box=(max(x, 0), max(y, 0), w, h), confidence=confidence, landmarks=landmarks)
-
-
-def crop_face(rgb: np.ndarray, face: Face, *, margin: float = CROP_MARGIN, size: int = INPUT_SIZE) -> np.ndarray:
-    """Cut the face out with ``margin`` (a fraction of the box) on each side; ``(size, size, 3)`` uint8."""
-    height, width = rgb.shape[:2]
-    x, y, w, h = face.box
-    dx, dy = w * margin, h * margin
-    left, top = max(0, int(x - dx)), max(0, int(y - dy))
-    right, bottom = min(width, int(x + w + dx)), min(height, int(y + h + dy))
-    crop = Image.fromarray(rgb[top:bottom, left:right]).resize((size, size), Image.BILINEAR)
-    return np.asarray(crop)
-
-
-def standardise(crop: np.ndarray) -> np.ndarray:
-    """Per-image standardisation: ``(x - mean) / max(std, 1/sqrt(N))`` as float32."""
-    pixels = crop.astype(np.float32)
-    std = max(float(pixels.std()), 1.0 / np.sqrt(pixels.size))
-    return (pixels - pixels.mean()) / std
-
-
-def course_input(rgb: np.ndarray) -> np.ndarray:
-    """The notebook's input: whole photo → 160×160 (nearest), ``/255`` rounded to 12 decimals."""
-    resized = np.asarray(Image.fromarray(rgb).resize((INPUT_SIZE, INPUT_SIZE), Image.NEAREST))
-    return np.around(resized / 255.0, decimals=12).astype(np.float32)
 
 
 def largest_first_note(faces: list[Face]) -> str | None:

@@ -2,7 +2,8 @@
 
 A person may have one photo (one-shot enrolment) or several. The distance from a query to a
 person is either the distance to the *mean* of their unit encodings (default) or to the
-*nearest* of them; each comparison has its own threshold (see :mod:`facedemo.recipes`).
+*nearest* of them; each comparison has its own threshold (see :mod:`facedemo.encoding.networks`),
+and the verdict is the project's one rule, :func:`facedemo.people.matching.same_person`.
 
 Saved files hold encodings, names, the photos' sha256 and file names, never the photos, and are
 written atomically (temporary file, fsync, rename): a crash leaves the old file or the new one.
@@ -20,12 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from facedemo.assets import IMAGE_SUFFIXES
+from facedemo.encoding.networks import DEFAULT_COMPARISON, DEFAULT_NETWORK, NETWORKS, get_network
+from facedemo.encoding.recipes import DEFAULT_RECIPE, get_recipe
+from facedemo.encoding.runtime import l2_normalise
 from facedemo.errors import DatabaseFileError, FacedemoError, InvalidNameError, UnknownPersonError
-from facedemo.images import ImageSource
-from facedemo.model import l2_normalise
-from facedemo.networks import DEFAULT_NETWORK, NETWORKS, get_network
-from facedemo.recipes import COMPARISONS, DEFAULT_COMPARISON, DEFAULT_RECIPE, get_recipe
+from facedemo.io.folders import people_in_folder
+from facedemo.io.images import ImageSource
+from facedemo.people.matching import distance_matrix, same_person
 
 FORMAT_VERSION = 1
 MAX_NAME_LENGTH = 80
@@ -77,7 +79,7 @@ def clean_name(name: str) -> str:
 
 
 class FaceDatabase:
-    """People and their encodings, made with one recipe of one network (see :mod:`facedemo.networks`).
+    """People and their encodings, made with one recipe of one network (see :mod:`facedemo.encoding.networks`).
 
     Encodings of another network are refused: they live in another space.
     """
@@ -125,7 +127,7 @@ class FaceDatabase:
         return name
 
     def enrol(self, name: str, sources: Sequence[ImageSource], encoder, *, labels: Sequence[str] | None = None) -> EnrolReport:
-        """Encode photos with ``encoder`` (a :class:`~facedemo.encoder.FaceEncoder`) and add them."""
+        """Encode photos with ``encoder`` (a :class:`~facedemo.encoding.encoder.FaceEncoder`) and add them."""
         name = clean_name(name)
         self.check_encoder(encoder)
         encodings, failures = encoder.encode_many(sources, self.recipe)
@@ -202,13 +204,20 @@ class FaceDatabase:
         return l2_normalise(self.vectors(name).mean(axis=0))
 
     def distance(self, vector: np.ndarray, name: str, *, comparison: str = DEFAULT_COMPARISON) -> float:
-        """L2 distance from ``vector`` to person ``name`` by ``comparison`` (``mean`` or ``nearest``)."""
+        """L2 distance from ``vector`` to person ``name`` by ``comparison`` (``mean`` or ``nearest``).
+
+        ``pair`` (one photo against one photo) is not a way to compare with a person: a person's
+        nearest photo is ``nearest``, with its own threshold.
+        """
         vector = self._check_size(vector)
         if comparison == "mean":
-            return float(np.linalg.norm(self.mean_vector(name) - vector))
-        if comparison in ("nearest", "pair"):
-            return float(np.linalg.norm(self.vectors(name) - vector, axis=1).min())
-        raise ValueError(f"comparison must be one of {COMPARISONS}, got {comparison!r}")
+            return float(distance_matrix(vector[None], self.mean_vector(name)[None])[0, 0])
+        if comparison == "nearest":
+            return float(distance_matrix(vector[None], self.vectors(name)).min())
+        raise FacedemoError(
+            f"a photo is compared with a person by 'mean' or 'nearest', not {comparison!r} "
+            "('pair' is one photo against one photo)"
+        )
 
     def ranking(self, vector: np.ndarray, *, comparison: str = DEFAULT_COMPARISON) -> list[Match]:
         """Every person with their distance to ``vector``, nearest first."""
@@ -216,18 +225,20 @@ class FaceDatabase:
         return sorted(matches, key=lambda m: m.distance)
 
     def threshold(self, comparison: str = DEFAULT_COMPARISON) -> float:
-        return get_recipe(self.recipe).threshold(comparison, self.network)
+        """The calibrated threshold of this database's network and recipe for ``comparison``."""
+        return get_network(self.network).threshold(self.recipe, comparison)
 
     def verify(self, vector: np.ndarray, name: str, *, threshold: float | None = None,
                comparison: str = DEFAULT_COMPARISON) -> tuple[float, bool]:
         """1:1 — is this the claimed person? Returns ``(distance, door_open)``; open when ``distance < threshold``."""
         threshold = self.threshold(comparison) if threshold is None else threshold
         distance = self.distance(vector, name, comparison=comparison)
-        return distance, distance < threshold
+        return distance, same_person(distance, threshold)
 
     def identify(self, vector: np.ndarray, *, threshold: float | None = None,
                  comparison: str = DEFAULT_COMPARISON) -> tuple[float, str | None]:
-        """1:K — who is this? Returns ``(min_distance, name)``, name None when nobody is close enough.
+        """1:K — who is this? Returns ``(min_distance, name)``, name None when nobody is close enough
+        (``same_person(min_distance, threshold)`` is False: at the threshold itself, nobody).
 
         An empty database answers ``(inf, None)``.
         """
@@ -236,7 +247,7 @@ class FaceDatabase:
         if not ranking:
             return float("inf"), None
         best = ranking[0]
-        return best.distance, (best.name if best.distance < threshold else None)
+        return best.distance, (best.name if same_person(best.distance, threshold) else None)
 
     # --- files -------------------------------------------------------------------------------
     def to_bytes(self) -> bytes:
@@ -332,44 +343,3 @@ def _remove_stale_temporaries(path: Path) -> None:
                 leftover.unlink()
         except OSError:
             pass
-
-
-def _is_photo(path: Path) -> bool:
-    return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
-
-
-def people_in_folder(folder: str | Path) -> dict[str, list[Path]]:
-    """Group a folder's photos by person: sub-folder name, or the file name without its number.
-
-    ``folder/alice/1.jpg`` → ``alice``; ``folder/alice.jpg`` or ``folder/alice_2.jpg`` → ``alice``.
-    A sub-folder holding only folders (a split such as ``train/``) is looked into:
-    ``folder/train/alice/1.jpg`` → ``alice`` too.
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DatabaseFileError(f"'{folder}' is not a folder")
-    groups: dict[str, list[Path]] = {}
-    for path in sorted(folder.iterdir()):
-        if path.is_dir():
-            photos = [p for p in sorted(path.iterdir()) if _is_photo(p)]
-            if photos:
-                groups.setdefault(path.name, []).extend(photos)
-            elif any(p.is_dir() for p in path.iterdir()):
-                for name, nested in people_in_folder(path).items():
-                    groups.setdefault(name, []).extend(nested)
-        elif _is_photo(path):
-            stem = path.stem.rstrip("0123456789").rstrip("_- ") or path.stem
-            groups.setdefault(stem, []).append(path)
-    if not groups:
-        raise DatabaseFileError(f"'{folder}' holds no photos (.jpg, .png, .webp, .bmp, .gif)")
-    return groups
-
-
-def labelled_photos(folder: str | Path) -> tuple[list[Path], list[str]]:
-    """Every photo of a labelled folder and its person's name, in a stable order."""
-    paths: list[Path] = []
-    labels: list[str] = []
-    for name, photos in people_in_folder(folder).items():
-        paths += photos
-        labels += [name] * len(photos)
-    return paths, labels

@@ -1,7 +1,7 @@
 """Set-up only: MTCNN's three networks (``mtcnn`` 1.0.0 package, its shipped weights) → TFLite files.
 
 Needs TensorFlow and the ``mtcnn`` package, which stays a dependency for that (it ships the
-weights) and as the reference :mod:`facedemo.mtcnn_lite` is tested against. Run by
+weights) and as the reference :mod:`facedemo.detection.mtcnn_lite` is tested against. Run by
 ``python -m facedemo setup``, or on first use when a file is missing. Each file is float32 with
 the weights frozen in:
 
@@ -19,13 +19,18 @@ import contextlib
 import io
 import logging
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
+from facedemo.assets.downloads import Progress, derived_file, say
 from facedemo.errors import ModelFileError
-from facedemo.mtcnn_lite import STAGES, stage_path
 
+STAGES = ("pnet", "rnet", "onet")
 INPUT_SHAPES = {"pnet": [1, None, None, 3], "rnet": [None, 24, 24, 3], "onet": [None, 48, 48, 3]}
+
+
+def stage_path(stage: str, folder: Path) -> Path:
+    """Where the TFLite file of ``stage`` (``pnet``, ``rnet`` or ``onet``) lives in ``folder``."""
+    return Path(folder) / f"mtcnn_{stage}.tflite"
 
 
 def stages_ready(folder: Path) -> bool:
@@ -66,20 +71,20 @@ def convert_stage(stage: str, target: Path) -> Path:
     return target
 
 
-def convert_stages(folder: Path, *, progress: Callable[[str], None] | None = None) -> list[Path]:
-    """Make the missing stage files in ``folder`` (a few seconds, once); returns the three paths.
+def convert_stages(folder: Path, *, progress: Progress = say) -> list[Path]:
+    """The three stage files in ``folder``, each made first where missing (a few seconds, once).
 
     Raises :class:`~facedemo.errors.ModelFileError` when TensorFlow or ``mtcnn`` cannot do it.
     """
-    missing = [stage for stage in STAGES if not stage_path(stage, folder).is_file()]
-    if missing and progress:
+    if not stages_ready(folder):
         progress("making the face detector's TFLite files (once, a few seconds) ...")
-    for stage in missing:
+    for stage in STAGES:
+        target = stage_path(stage, folder)
         try:
-            convert_stage(stage, stage_path(stage, folder))
+            derived_file(target, [], lambda: convert_stage(stage, target), progress=progress)
         except (ImportError, OSError, ValueError, RuntimeError) as error:
             raise ModelFileError(
-                f"cannot make the face detector's file '{stage_path(stage, folder)}' ({error}); "
+                f"cannot make the face detector's file '{target}' ({error}); "
                 "check that 'pip install -r requirements.txt' ran, then run 'python -m facedemo setup'"
             ) from error
     return [stage_path(stage, folder) for stage in STAGES]

@@ -29,8 +29,8 @@ strictly between 0 and 1. Between steps it is interpolated linearly.
 
 Which distances to fit: what the page compares (see :func:`reference_distances`): photo against
 photo for two photos, photo against a person (``mean`` or ``nearest``) for the ID card and for
-recognition. Degenerate inputs follow :mod:`facedemo.metrics`: without genuine or without impostor
-distances the estimate is nan, with an :class:`~facedemo.metrics.UndefinedMetricWarning`.
+recognition. Degenerate inputs follow :mod:`facedemo.analysis.metrics`: without genuine or without impostor
+distances the estimate is nan, with an :class:`~facedemo.analysis.metrics.UndefinedMetricWarning`.
 """
 
 from __future__ import annotations
@@ -42,8 +42,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from facedemo import calibration, metrics
-from facedemo.metrics import UndefinedMetricWarning
+from facedemo.analysis import calibration
+from facedemo.analysis import metrics
+from facedemo.analysis.metrics import UndefinedMetricWarning
 
 __all__ = ["EQUAL_ODDS", "Confidence", "HowSure", "with_prior", "reference_distances", "how_sure"]
 
@@ -150,7 +151,7 @@ class Confidence:
         Confidence
             Without genuine or without impostor distances (for example one photo per person, or
             one person only) the estimate is undefined: ``knots`` is empty, :meth:`p_same` returns
-            nan and an :class:`~facedemo.metrics.UndefinedMetricWarning` is emitted.
+            nan and an :class:`~facedemo.analysis.metrics.UndefinedMetricWarning` is emitted.
 
         Raises
         ------
@@ -226,7 +227,7 @@ class Confidence:
     def rates(self, threshold: float) -> metrics.Rates:
         """False accepts and false rejects of ``distance < threshold`` on these distances.
 
-        :func:`facedemo.metrics.rates_at` on :attr:`genuine` and :attr:`impostor`: ``far`` is the
+        :func:`facedemo.analysis.metrics.rates_at` on :attr:`genuine` and :attr:`impostor`: ``far`` is the
         share of impostor distances let in, ``frr`` the share of genuine ones turned away (nan,
         with a warning, where a kind is missing). The prior plays no part.
         """
@@ -246,7 +247,7 @@ def reference_distances(
     comparison : {"pair", "mean", "nearest"}
         ``pair``: every unordered pair of photos (photo against photo). ``mean`` / ``nearest``:
         each photo against each person, by the person's mean encoding or nearest photo, the photo
-        itself left out of its own person (:func:`facedemo.calibration.person_distances`), as a
+        itself left out of its own person (:func:`facedemo.analysis.calibration.person_distances`), as a
         new photo at the door meets the people enrolled.
 
     Returns

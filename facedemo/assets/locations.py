@@ -1,0 +1,40 @@
+"""Where facedemo keeps its files: models, the gallery, the download cache and the kept office database.
+
+Each folder has an environment variable that overrides it (an offline machine, a read-only
+checkout, a server's own disk):
+
+- ``FACEDEMO_MODELS_DIR`` the model files (default: ``models/`` of this checkout)
+- ``FACEDEMO_GALLERY``    the photo gallery holding ``train/<person>/*.jpg`` and ``val/...`` (default: ``images/``)
+- ``FACEDEMO_CACHE_DIR``  downloaded packages and encoded galleries (default: ``.cache/``)
+- ``FACEDEMO_OFFICE_DB``  the database the app keeps on the server when asked (default: ``.cache/office.npz``)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def models_dir() -> Path:
+    """Folder of the model files (``FACEDEMO_MODELS_DIR`` or ``models/``)."""
+    return Path(os.environ.get("FACEDEMO_MODELS_DIR") or ROOT / "models")
+
+
+def cache_dir() -> Path:
+    """Folder of downloaded packages and encoded galleries (``FACEDEMO_CACHE_DIR`` or ``.cache/``)."""
+    return Path(os.environ.get("FACEDEMO_CACHE_DIR") or ROOT / ".cache")
+
+
+def gallery_dir() -> Path:
+    """The bundled gallery, holding ``train/`` and ``val/`` (``FACEDEMO_GALLERY`` or ``images/``)."""
+    return Path(os.environ.get("FACEDEMO_GALLERY") or ROOT / "images")
+
+
+def office_path() -> Path:
+    """The database an instructor keeps on the server (``FACEDEMO_OFFICE_DB`` or ``.cache/office.npz``).
+
+    Every new app session, also after a restart, starts from it when it exists.
+    """
+    return Path(os.environ.get("FACEDEMO_OFFICE_DB") or cache_dir() / "office.npz")

@@ -1,0 +1,1 @@
+"""People and their encodings: distances and the one "same person?" rule (:mod:`.matching`), the face database, the notebook's API."""
