@@ -27,7 +27,7 @@ def test_the_second_model_comes_from_its_checked_wheel():
 
 def test_casia_encodings_are_512_d_unit_vectors_of_fixed_scaled_crops(casia_encoder, photo):
     encoding = casia_encoder.encode(photo("val", "madonna", 0))
-    assert encoding.network == "casia" and encoding.vector.shape == (512,)
+    assert (encoding.network, encoding.vector.shape) == ("casia", (512,))
     assert np.linalg.norm(encoding.vector) == pytest.approx(1.0, abs=1e-5)
     crop = encoding.prepared.crop.astype(np.float32)
     np.testing.assert_allclose(encoding.prepared.model_input, (crop - 127.5) / 128.0)
@@ -66,7 +66,7 @@ def test_a_database_records_its_model_and_refuses_another(casia_encoder, encoder
     vector = casia_encoder.encode(photo("train", "madonna", 0)).vector
     database.add("madonna", vector)
     loaded = FaceDatabase.from_bytes(database.to_bytes())
-    assert loaded.network == "casia" and loaded.embedding_size == 512
+    assert (loaded.network, loaded.embedding_size) == ("casia", 512)
     assert loaded.threshold("mean") == default_threshold("aligned", "mean", "casia")
     facenet_vector = encoder.encode(photo("val", "madonna", 0)).vector
     with pytest.raises(DatabaseFileError, match="512 numbers.*cannot be compared"):
@@ -87,7 +87,7 @@ def test_a_database_file_from_before_the_second_model_is_the_course_model():
 def test_cli_chooses_the_model(tmp_path, photo):
     same = run("--json", "verify", "--model", "casia", str(photo("val", "madonna", 0)), str(photo("train", "madonna", 2)))
     answer = json.loads(same.stdout)
-    assert same.returncode == 0 and answer["model"] == "casia" and answer["match"] is True
+    assert (same.returncode, answer["model"], answer["match"]) == (0, "casia", True)
     assert answer["threshold"] == default_threshold("aligned", "pair", "casia")
     encoded = run("encode", "--model", "casia", str(photo("val", "elton_john", 0)))
     assert encoded.returncode == 0 and ": 512-d, face at" in encoded.stdout
