@@ -1,8 +1,8 @@
 """Distances to *people* (not single photos) and the thresholds calibrated from them.
 
 Comparing a photo with a person can mean their mean encoding or the nearest of their photos
-(see :mod:`facedemo.encoding.recipes`); each gives other genuine/impostor distances, so each gets its own
-threshold. Numpy only.
+(:func:`facedemo.people.matching.person_distance`, the database's own); each gives other
+genuine/impostor distances, so each gets its own threshold (:mod:`facedemo.encoding.networks`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from facedemo.analysis import metrics
-from facedemo.encoding.runtime import l2_normalise
+from facedemo.people.matching import PERSON_COMPARISONS, person_distance
 
 
 @dataclass(frozen=True)
@@ -48,26 +48,19 @@ def person_distances(
     """
     queries, gallery = np.asarray(queries, np.float32), np.asarray(gallery, np.float32)
     query_labels, gallery_labels = np.asarray(query_labels), np.asarray(gallery_labels)
-    if comparison not in ("mean", "nearest"):
+    if comparison not in PERSON_COMPARISONS:
         raise ValueError(f"comparison must be 'mean' or 'nearest', got {comparison!r}")
     genuine, impostor = [], []
     for person in np.unique(gallery_labels):
         members = gallery_labels == person
-        distances = metrics.distance_matrix(queries, gallery[members])  # (n, k)
         for index in range(len(queries)):
-            row = distances[index]
+            photos = gallery[members]
             if leave_one_out and members[index]:
-                keep = np.flatnonzero(members) != index
-                if not keep.any():
+                photos = gallery[members & (np.arange(len(gallery)) != index)]
+                if not len(photos):
                     continue
-                own = gallery[members][keep]
-                value = (np.linalg.norm(l2_normalise(own.mean(0)) - queries[index])
-                         if comparison == "mean" else row[keep].min())
-            elif comparison == "mean":
-                value = np.linalg.norm(l2_normalise(gallery[members].mean(0)) - queries[index])
-            else:
-                value = row.min()
-            (genuine if query_labels[index] == person else impostor).append(float(value))
+            value = person_distance(queries[index], photos, comparison)
+            (genuine if query_labels[index] == person else impostor).append(value)
     return PersonDistances(genuine=np.array(genuine), impostor=np.array(impostor))
 
 

@@ -27,7 +27,7 @@ from facedemo.encoding.runtime import l2_normalise
 from facedemo.errors import DatabaseFileError, FacedemoError, InvalidNameError, UnknownPersonError
 from facedemo.io.folders import people_in_folder
 from facedemo.io.images import ImageSource
-from facedemo.people.matching import distance_matrix, same_person
+from facedemo.people.matching import person_distance, same_person
 
 FORMAT_VERSION = 1
 MAX_NAME_LENGTH = 80
@@ -209,15 +209,7 @@ class FaceDatabase:
         ``pair`` (one photo against one photo) is not a way to compare with a person: a person's
         nearest photo is ``nearest``, with its own threshold.
         """
-        vector = self._check_size(vector)
-        if comparison == "mean":
-            return float(distance_matrix(vector[None], self.mean_vector(name)[None])[0, 0])
-        if comparison == "nearest":
-            return float(distance_matrix(vector[None], self.vectors(name)).min())
-        raise FacedemoError(
-            f"a photo is compared with a person by 'mean' or 'nearest', not {comparison!r} "
-            "('pair' is one photo against one photo)"
-        )
+        return person_distance(self._check_size(vector), self.vectors(name), comparison)
 
     def ranking(self, vector: np.ndarray, *, comparison: str = DEFAULT_COMPARISON) -> list[Match]:
         """Every person with their distance to ``vector``, nearest first."""

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from facedemo.encoding.runtime import l2_normalise
+from facedemo.errors import FacedemoError
+
 
 def same_person(distance: ArrayLike, threshold: float) -> bool | np.ndarray:
     """``distance < threshold``: a bool for one distance, a bool array for an array of them."""
@@ -113,6 +116,32 @@ def l2_distance(a: ArrayLike, b: ArrayLike) -> float:
     a = np.asarray(a, dtype=np.float64).reshape(1, -1)
     b = np.asarray(b, dtype=np.float64).reshape(1, -1)
     return float(distance_matrix(a, b)[0, 0])
+
+
+PERSON_COMPARISONS = ("mean", "nearest")
+
+
+def person_distance(query: ArrayLike, photos: ArrayLike, comparison: str) -> float:
+    """The distance from one encoding to a *person*, given the person's enrolled encodings.
+
+    Parameters
+    ----------
+    query : ``(d,)`` unit encoding.
+    photos : ``(k, d)`` the person's unit encodings, ``k >= 1``.
+    comparison : ``"mean"``: to their mean encoding, re-normalised to unit length; ``"nearest"``:
+        to the nearest of them. (``"pair"``, one photo against one photo, is not a way to compare
+        with a person; each comparison has its own threshold.)
+    """
+    query = np.asarray(query, dtype=np.float32).reshape(1, -1)
+    photos = np.atleast_2d(np.asarray(photos, dtype=np.float32))
+    if comparison == "mean":
+        return float(distance_matrix(query, l2_normalise(photos.mean(axis=0))[None])[0, 0])
+    if comparison == "nearest":
+        return float(distance_matrix(query, photos).min())
+    raise FacedemoError(
+        f"a photo is compared with a person by 'mean' or 'nearest', not {comparison!r} "
+        "('pair' is one photo against one photo)"
+    )
 
 
 @dataclass(frozen=True)
