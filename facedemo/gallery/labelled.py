@@ -33,7 +33,7 @@ CACHE_FORMAT = 3
 class LabelledEncodings:
     """Encodings of a labelled folder.
 
-    ``vectors`` is ``(n, d)`` (d = 128 for ``facenet``, 512 for ``casia``); row ``i`` is the photo
+    ``vectors`` is ``(n, d)`` (d: the network's encoding size); row ``i`` is the photo
     ``paths[i]`` of person ``labels[i]``, whose face was ``boxes[i]`` (``(x, y, w, h)``, or None
     for the course recipe), encoded by ``network``.
     """
