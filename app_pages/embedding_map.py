@@ -7,18 +7,18 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from facedemo import tables
 from facedemo.analysis import projection
 from facedemo.encoding.networks import NETWORKS
 from facedemo.people.matching import same_person
-from ui import charts, state
+from facedemo.gallery.album import Album, parse_photo_ids, person_title
+from ui import charts, frames, state
 from ui.messages import album_or_stop, attempt
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "gif"]
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def gallery_map(recipe: str, network: str, _album: tables.Album) -> tuple[np.ndarray, projection.Projection]:
+def gallery_map(recipe: str, network: str, _album: Album) -> tuple[np.ndarray, projection.Projection]:
     """PCA of the gallery's encodings (fitted on the gallery only, so uploads do not move it)."""
     return projection.pca_2d(_album.vectors)
 
@@ -38,7 +38,7 @@ points, fitted = gallery_map(recipe, state.current_network(), album)
 thumbs = state.thumbnails(recipe)
 
 keys, names = list(album.ids), [album.name(photo) for photo in album.ids]
-people = [tables.person_title(label) for label in album.labels]
+people = [person_title(label) for label in album.labels]
 sources = list(album.splits)
 vectors, images = [album.vectors], [thumbs[photo] for photo in album.ids]
 uploads = st.file_uploader("Place your own photos on the map (optional)", type=UPLOAD_TYPES,
@@ -56,15 +56,15 @@ for upload in uploads or []:
     people.append(charts.UPLOAD_PERSON)
     sources.append("upload")
     vectors.append(encoded.vector[None, :])
-    images.append(tables.data_uri(encoded.crop))
+    images.append(frames.data_uri(encoded.crop))
     upload_crops[key] = encoded.crop
 all_vectors = np.concatenate(vectors)
 all_points = np.concatenate([points, fitted.transform(all_vectors[len(album):])]) if len(keys) > len(album) else points
-frame = tables.map_frame(all_points, keys, names, people, sources, images=images)
+frame = frames.map_frame(all_points, keys, names, people, sources, images=images)
 
 ss = st.session_state
 if ss.get("map_point") not in keys:
-    linked = tables.parse_photo_ids(st.query_params.get("photos"), album.ids, limit=1)
+    linked = parse_photo_ids(st.query_params.get("photos"), album.ids, limit=1)
     ss.map_point = linked[0] if linked else album.ids[0]
 
 k = st.slider("Neighbours to show", 1, 15, 5, key="map_k", bind="query-params")
@@ -78,7 +78,7 @@ chosen_key = ss.map_point
 chosen = keys.index(chosen_key)
 neighbours, distances = projection.nearest_neighbours(all_vectors, all_vectors[chosen], k=k, exclude=chosen)
 selection = alt.selection_point(name="point", fields=["key"], on="click", clear=False)
-chart = charts.embedding_map(frame, selection=selection, lines=tables.neighbour_lines(all_points, chosen, neighbours),
+chart = charts.embedding_map(frame, selection=selection, lines=frames.neighbour_lines(all_points, chosen, neighbours),
                              chosen=chosen_key)
 st.altair_chart(chart, on_select="rerun", selection_mode="point", key="map_chart")
 share = float(fitted.explained_variance_ratio.sum())

@@ -8,10 +8,10 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from facedemo import tables
 from facedemo.analysis import metrics
 from facedemo.encoding.networks import NETWORKS
-from ui import charts, state
+from facedemo.gallery.album import parse_photo_ids
+from ui import charts, frames, state
 from ui.messages import album_or_stop, attempt
 
 MAX_PHOTOS = 16
@@ -26,7 +26,7 @@ def pair_images(recipe: str, keys: tuple[str, ...], _crop_of: list[Callable[[], 
     """
     crops = [make() for make in _crop_of]
     return {
-        f"{i}-{j}": tables.data_uri(tables.side_by_side(crops[i], crops[j], size=64), size=136)
+        f"{i}-{j}": frames.data_uri(frames.side_by_side(crops[i], crops[j], size=64), size=136)
         for i in range(len(crops)) for j in range(i, len(crops))
     }
 
@@ -44,7 +44,7 @@ album = album_or_stop(recipe)
 
 ss = st.session_state
 if "matrix_photos" not in ss:
-    ss.matrix_photos = (tables.parse_photo_ids(st.query_params.get("photos"), album.ids, limit=MAX_PHOTOS)
+    ss.matrix_photos = (parse_photo_ids(st.query_params.get("photos"), album.ids, limit=MAX_PHOTOS)
                         or album.first_photos(2))
 ss.matrix_photos = [photo for photo in ss.matrix_photos if photo in album.ids]
 
@@ -84,7 +84,7 @@ if n < 2:
 
 distances = metrics.distance_matrix(np.stack(vectors))
 images = pair_images(recipe, tuple(keys), crop_of)
-frame = tables.matrix_frame(distances, names, labels, threshold, keys=keys)
+frame = frames.matrix_frame(distances, names, labels, threshold, keys=keys)
 
 pairs = frame[frame["i"] < frame["j"]]
 known = pairs[pairs["truth"].isin(["same person", "different people"])]
@@ -117,7 +117,7 @@ if ss.get("matrix_pair") not in pair_options:
 shown = set(ss.matrix_pair.split("|"))
 frame["chosen"] = frame["row_key"].isin(shown) & frame["col_key"].isin(shown) & (frame["i"] != frame["j"])
 st.vega_lite_chart(
-    charts.distance_heatmap(frame, order=names, selection="cell", images=tables.pair_image_frame(images)),
+    charts.distance_heatmap(frame, order=names, selection="cell", images=frames.pair_image_frame(images)),
     on_select="rerun", selection_mode="cell", key="matrix_chart", width="content",
 )
 
@@ -149,4 +149,4 @@ with verdict_col:
         st.success(cell["verdict"])
 
 with st.expander("The matrix as numbers"):
-    st.dataframe(tables.matrix_table(distances, names).round(3), key="matrix_table")
+    st.dataframe(frames.matrix_table(distances, names).round(3), key="matrix_table")

@@ -16,7 +16,8 @@ import base64
 import pandas as pd
 import streamlit as st
 
-from facedemo import assets, tables
+from facedemo import assets
+from facedemo.gallery.album import photo_name
 from facedemo.people.database import FaceDatabase, clean_name
 from facedemo.errors import FacedemoError
 from facedemo.io.images import image_to_png
@@ -45,7 +46,7 @@ def _pending() -> list[widgets.PickedPhoto]:
     picked = [widgets.PickedPhoto(upload.getvalue(), upload.name) for upload in uploads]
     for ref in ss.get("people_new_gallery") or []:
         try:
-            picked.append(widgets.PickedPhoto(widgets.gallery_path(ref).read_bytes(), tables.photo_name(ref), ref))
+            picked.append(widgets.PickedPhoto(widgets.gallery_path(ref).read_bytes(), photo_name(ref), ref))
         except FacedemoError as error:
             _flash("error", str(error))
     return picked
@@ -225,14 +226,14 @@ with detail:
             for column, index in zip(st.columns(GRID), range(start, min(start + GRID, len(photos)))):
                 with column:
                     crop = widgets.enrolled_crop(name, photos[index], database.recipe)
-                    photo_name = widgets.enrolled_photo_name(name, photos[index], index + 1)
+                    shown_name = widgets.enrolled_photo_name(name, photos[index], index + 1)
                     if crop is not None:
-                        st.image(crop, caption=widgets.short(photo_name, 24), width="stretch")
+                        st.image(crop, caption=widgets.short(shown_name, 24), width="stretch")
                     else:
-                        st.caption(widgets.short(photo_name, 24))
+                        st.caption(widgets.short(shown_name, 24))
                     st.button(
                         "🗑️", key=f"people_remove_photo_{index}", on_click=_remove_photo, args=(name, index),
-                        type="tertiary", help=f"Remove photo {index + 1} ({photo_name})",
+                        type="tertiary", help=f"Remove photo {index + 1} ({shown_name})",
                     )
         st.button(f"Remove {name} from the database", key="people_remove_person", on_click=_remove_person,
                   args=(name,), icon="🗑️")
@@ -253,7 +254,7 @@ with st.container(border=True):
     with gallery:
         st.multiselect(
             "…or pick gallery photos", widgets.gallery_refs(), key="people_new_gallery",
-            format_func=tables.photo_name, placeholder="e.g. Madonna · val 1",
+            format_func=photo_name, placeholder="e.g. Madonna · val 1",
         )
     pending = _pending()
     if pending:

@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from facedemo import tables
 from facedemo.analysis import calibration
 from facedemo.analysis import metrics
 from facedemo.encoding.networks import NETWORKS
 from facedemo.encoding.recipes import RECIPES
 from facedemo.encoding.networks import NOTEBOOK_THRESHOLD, default_threshold
-from ui import charts, state
+from facedemo.gallery.album import Album
+from ui import charts, frames, state
 from ui.classifier_view import show_classifier
 from ui.models_view import show_models_side_by_side
 from ui.messages import album_or_stop, attempt
@@ -20,12 +20,12 @@ from ui.messages import album_or_stop, attempt
 SETS = {"train + val": "every gallery photo", "train": "the train photos", "val": "the val photos"}
 
 
-def _photos(album: tables.Album, which: str) -> tables.Album:
+def _photos(album: Album, which: str) -> Album:
     return album if which == "train + val" else album.subset(which)
 
 
 @st.cache_data(show_spinner="Measuring every pair of photos ...", max_entries=16)
-def pair_split(recipe: str, network: str, which: str, _album: tables.Album) -> tuple[np.ndarray, np.ndarray]:
+def pair_split(recipe: str, network: str, which: str, _album: Album) -> tuple[np.ndarray, np.ndarray]:
     """Genuine and impostor distances of every pair of the set (cached per recipe, model and set)."""
     pairs = metrics.pair_distances(_album.vectors, _album.labels)
     return pairs.genuine, pairs.impostor
@@ -38,10 +38,10 @@ def curve(recipe: str, network: str, which: str, genuine: np.ndarray, impostor: 
     eer, eer_threshold = metrics.equal_error_rate(genuine, impostor)
     upper = max(float(np.max(impostor, initial=0)), float(np.max(genuine, initial=0)), 1.0)
     return {
-        "roc": tables.roc_frame(far, tar, thresholds),
+        "roc": frames.roc_frame(far, tar, thresholds),
         "auc": metrics.roc_auc(genuine, impostor),
         "eer": eer, "eer_threshold": eer_threshold,
-        "hist": tables.histogram_frame({"genuine": genuine, "impostor": impostor}, bins=50, value_range=(0.0, upper)),
+        "hist": frames.histogram_frame({"genuine": genuine, "impostor": impostor}, bins=50, value_range=(0.0, upper)),
     }
 
 
@@ -61,7 +61,7 @@ def auc_bars(aucs: tuple[tuple[str, float], ...]) -> dict:
 
 
 @st.cache_data(show_spinner="Comparing val photos with the people enrolled from train ...", max_entries=4)
-def person_split(recipe: str, network: str, _album: tables.Album) -> dict[str, calibration.PersonDistances]:
+def person_split(recipe: str, network: str, _album: Album) -> dict[str, calibration.PersonDistances]:
     """val photos against the people of train: to each person's mean, and to the nearest of their photos."""
     train, val = _album.subset("train"), _album.subset("val")
     return {
@@ -112,7 +112,7 @@ with hist_col:
     histograms = charts.distance_histograms(summary["hist"], rules, title="Distances of genuine and impostor pairs")
     st.vega_lite_chart(histograms, key="threshold_hist")
 with roc_col:
-    points = tables.operating_points(genuine, impostor, named)
+    points = frames.operating_points(genuine, impostor, named)
     st.vega_lite_chart(charts.roc_chart(summary["roc"], points), key="threshold_roc")
 auc_col, eer_col, eer_t_col = st.columns(3)
 auc_col.metric("AUC", f"{summary['auc']:.3f}", help="1 separates perfectly, 0.5 is a coin toss.")
@@ -145,7 +145,7 @@ pair_threshold = default_threshold(recipe, "pair", network)
 own = {comparison: default_threshold(recipe, comparison, network) for comparison in people}
 strip_rules = pd.DataFrame({"name": [f"calibrated pair {pair_threshold:.2f}", f"calibrated nearest {own['nearest']:.2f}"],
                             "threshold": [pair_threshold, own["nearest"]]})
-st.vega_lite_chart(charts.person_distance_strips(tables.person_distance_frame(people), strip_rules),
+st.vega_lite_chart(charts.person_distance_strips(frames.person_distance_frame(people), strip_rules),
                    key="threshold_people")
 rows = []
 for comparison, split in people.items():

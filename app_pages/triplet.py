@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from facedemo import tables
 from facedemo.analysis import triplet
-from ui import charts, state
+from facedemo.gallery.album import Album, parse_photo_ids
+from ui import charts, frames, state
 from ui.messages import attempt
 
 NOTEBOOK_TOTAL = 527.2598
@@ -31,11 +31,11 @@ def random_terms(seed: int, means: tuple[float, ...], stds: tuple[float, ...], a
     )
     total = float(triplet.triplet_loss(None, parts, alpha))
     terms = triplet.triplet_terms(*(part.numpy() for part in parts), alpha=alpha)
-    return total, tables.terms_frame(terms)
+    return total, frames.terms_frame(terms)
 
 
 @st.cache_data(show_spinner="Mining every triplet of the gallery ...", max_entries=16)
-def mined(recipe: str, network: str, alpha: float, _album: tables.Album) -> tuple[dict[str, int], triplet.MinedTriplets]:
+def mined(recipe: str, network: str, alpha: float, _album: Album) -> tuple[dict[str, int], triplet.MinedTriplets]:
     """Counts per category and the 6 hardest triplets of the gallery (cached per recipe, model and margin)."""
     found = triplet.mine_triplets(_album.vectors, _album.labels, alpha=alpha)
     return found.counts(), found.hardest(6)
@@ -96,7 +96,7 @@ with photos_tab:
         roles = ["triplet_anchor", "triplet_positive", "triplet_negative"]
         defaults = ["train/ben_afflek/1", "train/ben_afflek/3", "val/jerry_seinfeld/1"]  # semi-hard (aligned)
         ss = st.session_state
-        linked = tables.parse_photo_ids(st.query_params.get("photos"), album.ids, limit=3)
+        linked = parse_photo_ids(st.query_params.get("photos"), album.ids, limit=3)
         for key, default, fallback in zip(roles, linked if len(linked) == 3 else defaults, defaults):
             if ss.get(key) not in album.ids:
                 ss[key] = default if default in album.ids else (fallback if fallback in album.ids else album.ids[0])
@@ -136,7 +136,7 @@ with toy_tab:
                                      key=f"triplet_toy_{name}", bind="query-params")
     a, p, n = (values["ax"], values["ay"]), (values["px"], values["py"]), (values["nx"], values["ny"])
     toy = triplet.triplet_terms(a, p, n, alpha=alpha)
-    dots, circles = tables.toy_triplet_frames(a, p, n, alpha=alpha)
+    dots, circles = frames.toy_triplet_frames(a, p, n, alpha=alpha)
     with plot:
         st.altair_chart(charts.toy_triplet(dots, circles, extent=TOY_EXTENT + 0.5), key="triplet_toy_chart",
                         width="content")
@@ -159,7 +159,7 @@ with mining_tab:
         for column, category in zip(count_cols, triplet.CATEGORIES):
             column.metric(category.capitalize(), f"{counts[category]:,}",
                           help=f"{counts[category] / max(total_triplets, 1):.1%} of {total_triplets:,} triplets")
-        st.altair_chart(charts.category_bars(tables.counts_frame(counts)), key="triplet_mining_chart")
+        st.altair_chart(charts.category_bars(frames.counts_frame(counts)), key="triplet_mining_chart")
         st.markdown("**The hardest triplets** (largest ‖A−P‖² − ‖A−N‖²): often a profile view, sunglasses "
                     "or an unusual photo.")
         thumbs = state.thumbnails(recipe)

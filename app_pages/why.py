@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from facedemo import tables
 from facedemo.analysis import calibration
 from facedemo.analysis import metrics
 from facedemo.analysis import naive
@@ -14,7 +13,8 @@ from facedemo.io.images import read_image
 from facedemo.encoding.recipes import RECIPES
 from facedemo.encoding.networks import default_threshold
 from facedemo.people.matching import same_person
-from ui import charts, state
+from facedemo.gallery.album import Album, parse_photo_ids
+from ui import charts, frames, state
 from ui.messages import album_or_stop, attempt
 
 
@@ -25,17 +25,17 @@ def pixel_matrix(paths: tuple[str, ...]) -> np.ndarray:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def facenet_auc(recipe: str, network: str, _album: tables.Album) -> float:
+def facenet_auc(recipe: str, network: str, _album: Album) -> float:
     """AUC of FaceNet distances over every pair of the gallery, for one recipe."""
     pairs = metrics.pair_distances(_album.vectors, _album.labels)
     return metrics.roc_auc(pairs.genuine, pairs.impostor)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def enrolment(recipe: str, network: str, _album: tables.Album) -> pd.DataFrame:
+def enrolment(recipe: str, network: str, _album: Album) -> pd.DataFrame:
     """val photos against train: one photo vs one photo, vs the person's mean, vs their nearest photo."""
     train, val = _album.subset("train"), _album.subset("val")
-    splits = {"pair": tables.cross_pairs(metrics.distance_matrix(val.vectors, train.vectors), val.labels, train.labels)}
+    splits = {"pair": frames.cross_pairs(metrics.distance_matrix(val.vectors, train.vectors), val.labels, train.labels)}
     for comparison in ("mean", "nearest"):
         split = calibration.person_distances(val.vectors, val.labels, train.vectors, train.labels, comparison=comparison)
         splits[comparison] = (split.genuine, split.impostor)
@@ -69,7 +69,7 @@ facenet = metrics.distance_matrix(album.vectors)
 st.subheader("One pair, two distances")
 ss = st.session_state
 defaults = ["train/madonna/1", "train/madonna/2"]
-linked = tables.parse_photo_ids(st.query_params.get("photos"), album.ids, limit=2)
+linked = parse_photo_ids(st.query_params.get("photos"), album.ids, limit=2)
 for key, default in zip(["why_a", "why_b"], linked if len(linked) == 2 else defaults):
     if ss.get(key) not in album.ids:
         ss[key] = default if default in album.ids else album.ids[0]
@@ -104,7 +104,7 @@ st.markdown("For each person: two of their photos, and one photo against the nex
 thumbs = state.thumbnails(recipe)
 train = album.subset("train")
 rows = []
-for a, b in tables.example_pairs(train.labels):
+for a, b in frames.example_pairs(train.labels):
     ia, ib = album.index(train.ids[a]), album.index(train.ids[b])
     rows.append({"photo 1": thumbs[album.ids[ia]], "photo 2": thumbs[album.ids[ib]],
                  "pair": f"{album.name(album.ids[ia])} ↔ {album.name(album.ids[ib])}",
@@ -118,7 +118,7 @@ st.dataframe(examples, hide_index=True, row_height=72, height="content", key="wh
 })
 
 st.subheader("Over every pair of the gallery")
-genuine, impostor = tables.split_pairs(pixels, album.labels)
+genuine, impostor = frames.split_pairs(pixels, album.labels)
 aucs = [{"method": "pixels (the naive baseline)", "AUC": metrics.roc_auc(genuine, impostor)}]
 for name, spec in RECIPES.items():
     other = attempt(lambda: state.album(name), what=f"{spec.title}: ")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from facedemo.tables import photo_name
+from facedemo.gallery.album import photo_name
 
 from browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium, streamlit_server
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from facedemo import tables
+from ui import frames as tables
 from facedemo.analysis import classifier
 from facedemo.analysis import metrics
 from facedemo.errors import FacedemoError

@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from facedemo import tables
+from facedemo.gallery import album
+from ui import frames as tables
 from facedemo.analysis import metrics
 from facedemo.analysis import projection
 
@@ -131,14 +132,14 @@ def test_nearest_neighbours_validate_their_arguments(query, options, message):
 
 # --- facedemo.tables: what the charts are drawn from ---------------------------------------------
 def test_photo_ids_count_from_one_in_folder_order_including_skipped_photos():
-    assert tables.photo_ids(["a", "a", "b"], "train") == ["train/a/1", "train/a/2", "train/b/1"]
+    assert album.photo_ids(["a", "a", "b"], "train") == ["train/a/1", "train/a/2", "train/b/1"]
     paths = ["x/train/a/2.jpg", "x/train/a/3.jpg", "x/train/b/1.jpg"]
-    ids = tables.photo_ids(["a", "a", "b"], "train", paths, skipped=["x/train/a/1.jpg"])
+    ids = album.photo_ids(["a", "a", "b"], "train", paths, skipped=["x/train/a/1.jpg"])
     assert ids == ["train/a/2", "train/a/3", "train/b/1"]  # a/1.jpg had no face: numbers still match the folder
     known = ["train/a/2", "train/a/3", "train/b/1"]
-    assert tables.parse_photo_ids(" train/b/1,nobody,train/a/2,train/b/1", known) == ["train/b/1", "train/a/2"]
-    assert tables.parse_photo_ids(None, known) == []
-    assert tables.parse_photo_ids(",".join(known), known, limit=2) == known[:2]
+    assert album.parse_photo_ids(" train/b/1,nobody,train/a/2,train/b/1", known) == ["train/b/1", "train/a/2"]
+    assert album.parse_photo_ids(None, known) == []
+    assert album.parse_photo_ids(",".join(known), known, limit=2) == known[:2]
 
 
 def test_matrix_frame_decides_each_cell_with_the_threshold_and_checks_the_names():

@@ -1,6 +1,6 @@
 """Chart builders: a prepared DataFrame in, a chart out (no maths, no Streamlit).
 
-The frames come from :mod:`facedemo.tables`. Type is large enough for a projector; every
+The frames come from :mod:`ui.frames`. Type is large enough for a projector; every
 threshold is drawn with the same colours on every page: the current one black, the course
 notebook's 0.7 grey, the calibrated default purple.
 
@@ -28,7 +28,7 @@ import altair as alt
 import pandas as pd
 from streamlit import dataframe_util
 
-from facedemo.tables import EASY_CIRCLE, HARD_CIRCLE
+from ui.frames import EASY_CIRCLE, HARD_CIRCLE
 
 MATCH, NO_MATCH, WRONG = "#2e8b57", "#dcdcdc", "#d62728"
 KIND_COLOURS = {"genuine": "#1f77b4", "impostor": "#ff7f0e"}
@@ -175,10 +175,10 @@ def distance_heatmap(
 ) -> Spec:
     """Cells coloured match / no match, the distance written in, red frame where the names disagree.
 
-    ``frame`` is :func:`facedemo.tables.matrix_frame`; ``order`` the axis order; ``selection`` the
+    ``frame`` is :func:`ui.frames.matrix_frame`; ``order`` the axis order; ``selection`` the
     name of the point selection over ``row_key, col_key`` (clicking a cell selects that pair); cells
     whose ``chosen`` column is true get a black dashed outline; ``images``
-    (:func:`facedemo.tables.pair_image_frame`) adds both faces to the hover, looked up by ``pair``
+    (:func:`ui.frames.pair_image_frame`) adds both faces to the hover, looked up by ``pair``
     so each pair's picture is sent once for both halves of the matrix. A Vega-Lite dict.
     """
     n = len(order)
@@ -241,7 +241,7 @@ def distance_heatmap(
 def distance_histograms(hist: pd.DataFrame, rules: pd.DataFrame, *, title: str = "") -> Spec:
     """Overlaid genuine / impostor histograms (share of each kind) with vertical threshold rules.
 
-    ``hist`` is :func:`facedemo.tables.histogram_frame`; ``rules`` has ``name, threshold`` (the
+    ``hist`` is :func:`ui.frames.histogram_frame`; ``rules`` has ``name, threshold`` (the
     first drawn solid, the others dashed). A Vega-Lite dict.
     """
     kinds = list(dict.fromkeys(hist["kind"]))
@@ -266,7 +266,7 @@ def distance_histograms(hist: pd.DataFrame, rules: pd.DataFrame, *, title: str =
 
 
 def roc_chart(curve: pd.DataFrame, points: pd.DataFrame) -> Spec:
-    """ROC curve (FAR → TAR) with the named operating points of :func:`facedemo.tables.operating_points`.
+    """ROC curve (FAR → TAR) with the named operating points of :func:`ui.frames.operating_points`.
 
     FAR is on a symmetric-log axis: a good model's whole story happens at FAR well below 1 %, which a
     linear axis squeezes into its left edge (0 still fits, unlike on a plain log axis). A Vega-Lite dict.
@@ -333,7 +333,7 @@ def value_bars(frame: pd.DataFrame, *, x: str, y: str, title: str, fmt: str = ".
 
 
 def category_bars(frame: pd.DataFrame) -> alt.TopLevelMixin:
-    """Number of triplets per category (``tables.counts_frame``)."""
+    """Number of triplets per category (``frames.counts_frame``)."""
     base = alt.Chart(frame).encode(
         y=alt.Y("category:N", sort=list(CATEGORY_COLOURS), title=None),
         x=alt.X("count:Q", title="triplets"),
@@ -347,7 +347,7 @@ def category_bars(frame: pd.DataFrame) -> alt.TopLevelMixin:
 
 
 def toy_triplet(dots: pd.DataFrame, circles: pd.DataFrame, *, extent: float) -> alt.TopLevelMixin:
-    """A, P, N on a plane with the two circles around A (``tables.toy_triplet_frames``)."""
+    """A, P, N on a plane with the two circles around A (``frames.toy_triplet_frames``)."""
     scale = alt.Scale(domain=[-extent, extent], nice=False)
     rings = alt.Chart(circles).mark_line(strokeWidth=2).encode(
         x=alt.X("x:Q", scale=scale, title="x"), y=alt.Y("y:Q", scale=scale, title="y"), order="order:Q",
@@ -378,7 +378,7 @@ def toy_triplet(dots: pd.DataFrame, circles: pd.DataFrame, *, extent: float) -> 
 def embedding_map(
     frame: pd.DataFrame, *, selection: alt.Parameter, lines: pd.DataFrame | None = None, chosen: str | None = None,
 ) -> alt.TopLevelMixin:
-    """Scatter of ``tables.map_frame`` coloured by person, shaped by source, thumbnails on hover."""
+    """Scatter of ``frames.map_frame`` coloured by person, shaped by source, thumbnails on hover."""
     tooltip = [alt.Tooltip("name:N", title="photo"), alt.Tooltip("person:N")]
     if "image" in frame.columns:
         tooltip.insert(0, alt.Tooltip("image:N", title="image"))

@@ -14,11 +14,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from facedemo import tables
 from facedemo.analysis import classifier
 from facedemo.analysis import metrics
 from facedemo.encoding.networks import default_threshold
-from ui import state
+from ui import frames, state
 from ui.charts import _data, _n, _q
 from ui.messages import attempt
 
@@ -64,7 +63,7 @@ def _spec(layers: list[Spec], frames: list[pd.DataFrame], *, height: int, **top:
 
 
 def _roc_frame(outcome: classifier.RuleOutcome, name: str) -> pd.DataFrame:
-    frame = tables.thin_rows(tables.roc_frame(outcome.roc_far, outcome.roc_tar, outcome.roc_cut), ROC_POINTS)
+    frame = frames.thin_rows(frames.roc_frame(outcome.roc_far, outcome.roc_tar, outcome.roc_cut), ROC_POINTS)
     return frame.assign(rule=name, order=np.arange(len(frame)))
 
 

@@ -6,11 +6,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from facedemo import tables
 from facedemo.analysis import metrics
 from facedemo.encoding.networks import NETWORKS
 from facedemo.encoding.networks import default_threshold
-from ui import charts, state
+from ui import charts, frames, state
 from ui.messages import attempt
 
 ROC_POINTS = 300  # enough for a smooth curve; the full sweep has ~6,900 steps
@@ -27,7 +26,7 @@ def model_figures(recipe: str, network: str) -> tuple[dict, pd.DataFrame]:
     vectors, labels = album.vectors, album.labels
     evaluation = metrics.evaluate(vectors, labels)
     pairs = metrics.pair_distances(vectors, labels)
-    curve = tables.thin_rows(tables.roc_frame(*metrics.roc_curve(pairs.genuine, pairs.impostor)), ROC_POINTS)
+    curve = frames.thin_rows(frames.roc_frame(*metrics.roc_curve(pairs.genuine, pairs.impostor)), ROC_POINTS)
     title = NETWORKS[network].title
     calibrated = default_threshold(recipe, "pair", network)
     rates = metrics.rates_at(calibrated, pairs.genuine, pairs.impostor)

@@ -32,7 +32,8 @@ from facedemo.detection.faces import FaceDetector
 from facedemo.encoding.networks import DEFAULT_NETWORK, NETWORKS, get_network
 from facedemo.encoding.recipes import DEFAULT_RECIPE, RECIPES
 from facedemo.encoding.networks import DEFAULT_COMPARISON, default_threshold
-from facedemo.tables import Album, data_uri
+from facedemo.gallery.album import Album
+from ui.frames import data_uri
 
 THRESHOLD_RANGE = (0.0, 2.0)
 HEAVY_MODULES = frozenset({"tensorflow", "keras"})
@@ -303,7 +304,7 @@ def sidebar() -> None:
 
 
 def album(recipe: str | None = None, network: str | None = None) -> "Album":
-    """The gallery's train and val photos as one :class:`facedemo.tables.Album` with photo ids.
+    """The gallery's train and val photos as one :class:`facedemo.gallery.album.Album` with photo ids.
 
     One shared, read-only object per recipe and model (``st.cache_resource``): joining the splits
     took 5-15 ms, on every rerun of every page.

@@ -5,7 +5,7 @@ Only layout lives here; every decision (faces, distances, thresholds) comes from
 Gallery photos are named by a *reference* ``"split/person/n"`` (``n`` counts from 1 in the
 folder's sorted order), e.g. ``"val/madonna/1"``. The same string is the value of the gallery
 selectbox and of its URL query parameter, so a bookmark brings the photo back. What a student
-reads is the photo's name from :func:`facedemo.tables.photo_name`, e.g. ``"Madonna · val 1"``,
+reads is the photo's name from :func:`facedemo.gallery.album.photo_name`, e.g. ``"Madonna · val 1"``,
 the same on every page.
 """
 
@@ -21,7 +21,8 @@ import pandas as pd
 import streamlit as st
 from PIL import Image, ImageDraw
 
-from facedemo import assets, tables
+from facedemo import assets
+from facedemo.gallery.album import photo_name
 from facedemo.io.folders import people_in_folder
 from facedemo.people.database import FaceDatabase, Photo
 from facedemo.errors import FacedemoError
@@ -78,10 +79,10 @@ def enrolled_photo_name(person: str, photo: Photo, number: int) -> str:
     """
     files = _gallery_files()
     if photo.source in files:
-        return tables.photo_name(photo.source)
+        return photo_name(photo.source)
     prefix = f"train/{person}/"
     ref = next((ref for ref, name in files.items() if ref.startswith(prefix) and name == photo.source), None)
-    return tables.photo_name(ref) if ref else photo.source or f"photo {number}"
+    return photo_name(ref) if ref else photo.source or f"photo {number}"
 
 
 def gallery_person(ref: str) -> str:
@@ -125,7 +126,7 @@ def picked_photo(
         if ref is None:
             return None
         data = attempt(lambda: gallery_path(ref).read_bytes())
-        return PickedPhoto(data, tables.photo_name(ref), ref) if data is not None else None
+        return PickedPhoto(data, photo_name(ref), ref) if data is not None else None
     if choice == "upload":
         upload = st.file_uploader(
             f"Drop a photo here (JPEG or PNG, up to {upload_limit_mb()} MB)", key=f"{key}_upload",
@@ -153,7 +154,7 @@ def gallery_picker(key: str, *, default: str | None = None, splits: Sequence[str
         linked = st.query_params.get(key)
         st.session_state[key] = linked if linked in refs else start
     ref = st.selectbox(
-        "Gallery photo", refs, key=key, format_func=tables.photo_name, persist_state="session",
+        "Gallery photo", refs, key=key, format_func=photo_name, persist_state="session",
         help="The bundled photos of five people, numbered from 1: the *train* photos are the office's "
              "employees, the *val* photos are new ones.",
     )
