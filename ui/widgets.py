@@ -2,11 +2,11 @@
 
 Only layout lives here; every decision (faces, distances, thresholds) comes from ``facedemo``.
 
-Gallery photos are named by a *reference* ``"split/person/n"`` (``n`` counts from 1 in the
-folder's sorted order), e.g. ``"val/madonna/1"``. The same string is the value of the gallery
-selectbox and of its URL query parameter, so a bookmark brings the photo back. What a student
-reads is the photo's name from :func:`facedemo.gallery.album.photo_name`, e.g. ``"Madonna · val 1"``,
-the same on every page.
+Gallery photos are named by a *reference*, the photo id of :mod:`facedemo.gallery.album`
+(``"split/person/n"``, ``n`` counting from 1 in the folder's sorted order), e.g. ``"val/madonna/1"``.
+The same string is the value of the gallery selectbox and of its URL query parameter, so a
+bookmark brings the photo back. What a student reads is the photo's name from
+:func:`facedemo.gallery.album.photo_name`, e.g. ``"Madonna · val 1"``, the same on every page.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import streamlit as st
 from PIL import Image, ImageDraw
 
 from facedemo import assets
-from facedemo.gallery.album import photo_name
+from facedemo.gallery.album import folder_photo_ids, photo_name, photo_parts
 from facedemo.io.folders import people_in_folder
 from facedemo.people.database import FaceDatabase, Photo
 from facedemo.errors import FacedemoError
@@ -44,12 +44,12 @@ CROPS_KEY = "_enrolled_crops"
 
 # --- the gallery -------------------------------------------------------------------------------
 @st.cache_data(show_spinner=False)
-def _gallery_files(splits: Sequence[str] = GALLERY_SPLITS) -> dict[str, str]:
-    """Every gallery photo's reference ``"split/person/n"`` (n from 1) → its file name, in folder order."""
-    return {f"{split}/{person}/{number}": path.name
-            for split in splits
-            for person, paths in people_in_folder(assets.gallery_dir() / split).items()
-            for number, path in enumerate(paths, start=1)}
+def _gallery_files(splits: Sequence[str] = GALLERY_SPLITS) -> dict[str, Path]:
+    """Every gallery photo's reference (:func:`facedemo.gallery.album.folder_photo_ids`) → its file, in folder order."""
+    files: dict[str, Path] = {}
+    for split in splits:
+        files.update(folder_photo_ids(split, people_in_folder(assets.gallery_dir() / split)))
+    return files
 
 
 def gallery_refs(splits: Sequence[str] = GALLERY_SPLITS) -> list[str]:
@@ -60,13 +60,9 @@ def gallery_refs(splits: Sequence[str] = GALLERY_SPLITS) -> list[str]:
 def gallery_path(ref: str) -> Path:
     """The file behind a gallery reference; :class:`FacedemoError` for an unknown one."""
     try:
-        split, person, number = ref.split("/")
-        paths = people_in_folder(assets.gallery_dir() / split)[person]
-        index = int(number) - 1
-        if not 0 <= index < len(paths):
-            raise IndexError(index)
-        return paths[index]
-    except (ValueError, KeyError, IndexError, FacedemoError):
+        split, _, _ = photo_parts(ref)
+        return folder_photo_ids(split, people_in_folder(assets.gallery_dir() / split))[ref]
+    except (ValueError, KeyError, FacedemoError):
         raise FacedemoError(f"there is no gallery photo '{ref}'; use split/person/number, e.g. val/madonna/1") from None
 
 
@@ -80,14 +76,14 @@ def enrolled_photo_name(person: str, photo: Photo, number: int) -> str:
     files = _gallery_files()
     if photo.source in files:
         return photo_name(photo.source)
-    prefix = f"train/{person}/"
-    ref = next((ref for ref, name in files.items() if ref.startswith(prefix) and name == photo.source), None)
+    ref = next((ref for ref, path in files.items()
+                if photo_parts(ref)[:2] == ("train", person) and path.name == photo.source), None)
     return photo_name(ref) if ref else photo.source or f"photo {number}"
 
 
 def gallery_person(ref: str) -> str:
     """The person's name in a gallery reference (``"val/madonna/1"`` → ``"madonna"``)."""
-    return ref.split("/")[1]
+    return photo_parts(ref)[1]
 
 
 # --- photo input -------------------------------------------------------------------------------
