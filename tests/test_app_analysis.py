@@ -11,21 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from ui.pages import PAGES, lessons
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
-
-PAGE_TITLES = {
-    "app_pages/home.py": "FaceNet you can touch",
-    "app_pages/verify.py": "Verify",
-    "app_pages/recognise.py": "Recognise",
-    "app_pages/people.py": "People",
-    "app_pages/matrix.py": "Distance matrix",
-    "app_pages/threshold.py": "Threshold explorer",
-    "app_pages/triplet.py": "Triplet-loss playground",
-    "app_pages/why.py": "Why learn an encoding",
-    "app_pages/embedding_map.py": "Embedding map",
-    "app_pages/inside.py": "Inside the model",
-}
 
 
 def open_page(path: str, **query: str):
@@ -77,12 +66,28 @@ def captions(at) -> str:
 
 
 # --- every page renders ------------------------------------------------------------------------
-@pytest.mark.parametrize("path", list(PAGE_TITLES))
-def test_every_page_renders_its_title_without_an_error(path, gallery_dir):
-    at = open_page(path)
+@pytest.mark.parametrize("spec", PAGES, ids=[spec.url_path or "home" for spec in PAGES])
+def test_every_page_renders_its_title_without_an_error(spec, gallery_dir):
+    at = open_page(spec.path)
     titles = [t.value for t in at.title]
-    assert any(PAGE_TITLES[path].lower() in title.lower() for title in titles), titles
+    assert spec.heading in titles, titles
     assert not [e.value for e in at.error]
+
+
+def test_the_registry_lists_every_page_script_once():
+    scripts = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "app_pages").glob("*.py"))
+    assert sorted(spec.path for spec in PAGES) == scripts
+    for field in ("title", "url_path", "heading"):
+        values = [getattr(spec, field) for spec in PAGES]
+        assert len(set(values)) == len(values), f"two pages share a {field}: {values}"
+    assert [spec.path for spec in PAGES if spec.is_start] == ["app_pages/home.py"]
+    assert all(spec.title and spec.icon and spec.blurb and spec.heading for spec in PAGES)
+    assert all(spec.url_path for spec in lessons()), "only the start page lives at /"
+
+
+def test_the_start_page_links_every_lesson_with_its_blurb(gallery_dir):
+    at = open_page("app_pages/home.py")
+    assert [link.value for link in at.page_link] == [f"**{spec.title}** — {spec.blurb}" for spec in lessons()]
 
 
 # --- distance matrix ---------------------------------------------------------------------------

@@ -72,16 +72,6 @@ def blank_png() -> bytes:
     return buffer.getvalue()
 
 
-# --- every page of this set renders ----------------------------------------------------------
-@pytest.mark.parametrize(
-    ("path", "title"),
-    [("app_pages/verify.py", "Verify (1:1)"), ("app_pages/recognise.py", "Recognise (1:K)"), ("app_pages/people.py", "People")],
-)
-def test_page_shows_its_title(app, path, title):
-    page(app, path)
-    assert any(title in value for value in texts(app.title))
-
-
 # --- Verify -----------------------------------------------------------------------------------
 def test_verify_two_photos_of_one_person_open_the_door(app):
     app.selectbox(key="a").set_value("val/madonna/1")
