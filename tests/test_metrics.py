@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn import metrics as sk_metrics
 
 from facedemo.analysis import metrics
 from facedemo.analysis.metrics import UndefinedMetricWarning
@@ -217,6 +218,41 @@ def test_sweep_matches_rates_at_every_threshold(decimals):
         assert (tar, far) == pytest.approx(rates_oracle(t, genuine, impostor))
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(0, 5), min_size=0, max_size=15),
+    st.lists(st.integers(0, 5), min_size=0, max_size=15),
+)
+def test_sweep_counts_are_brute_force_strict_counts_on_heavy_ties(genuine, impostor):
+    # scikit-learn's curve accepts score >= cut; with -distance and the midpoints this must be exactly distance < t
+    genuine, impostor = np.array(genuine) / 8.0, np.array(impostor) / 8.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        sweep = metrics.threshold_sweep(genuine, impostor)
+    distinct = np.unique(np.concatenate([genuine, impostor]))
+    assert sweep.thresholds.size == (distinct.size + 1 if distinct.size else 0)
+    for t, ta, fa in zip(sweep.thresholds, sweep.true_accepts, sweep.false_accepts):
+        assert (ta, fa) == (sum(g < t for g in genuine), sum(i < t for i in impostor))
+    if distinct.size:  # each threshold sits strictly inside its gap: nudging it does not change an outcome
+        assert sweep.thresholds[0] == distinct[0] and sweep.thresholds[-1] > distinct[-1]
+        assert np.all((sweep.thresholds[1:-1] > distinct[:-1]) & (sweep.thresholds[1:-1] < distinct[1:]))
+
+
+@pytest.mark.parametrize("decimals", [None, 2])
+def test_curve_and_area_are_scikit_learns_on_minus_distance(decimals):
+    genuine, impostor = random_distances(seed=11, decimals=decimals)
+    y_true = np.r_[np.ones(genuine.size), np.zeros(impostor.size)]
+    y_score = -np.r_[genuine, impostor]
+    expected_far, expected_tar, _ = sk_metrics.roc_curve(y_true, y_score, drop_intermediate=False)
+    far, tar, thresholds = metrics.roc_curve(genuine, impostor)
+    np.testing.assert_array_equal(far, expected_far)
+    np.testing.assert_array_equal(tar, expected_tar)
+    assert metrics.roc_auc(genuine, impostor) == sk_metrics.roc_auc_score(y_true, y_score)
+    # the same points as the library, read with the project's strict rule at the returned thresholds
+    for t, f, r in zip(thresholds, far, tar):
+        assert (r, f) == pytest.approx(rates_oracle(t, genuine, impostor))
+
+
 def test_best_accuracy_matches_brute_force():
     genuine, impostor = random_distances(seed=5, decimals=2)
     candidates = np.append(np.unique(np.concatenate([genuine, impostor])), np.inf)
@@ -254,6 +290,21 @@ def test_rank1_matches_brute_force_and_skips_singletons():
     labels = labels.copy()
     labels[0] = 99  # a person with a single photo: skipped as a query, still in the gallery
     assert metrics.rank1_accuracy(x, labels) == pytest.approx(rank1_oracle(x, labels))
+
+
+def test_rank1_on_exact_ties_picks_one_of_the_nearest():
+    # integer points: many photos exactly equally near; each query is right or wrong by one of them
+    rng = np.random.default_rng(12)
+    x, labels = rng.integers(0, 4, size=(80, 2)).astype(float), rng.integers(0, 3, size=80)
+    d = np.linalg.norm(x[:, None] - x[None], axis=-1)
+    np.fill_diagonal(d, np.inf)
+    nearest = d == d.min(axis=1, keepdims=True)
+    same = labels[:, None] == labels[None, :]
+    all_right = np.mean([np.all(same[q][nearest[q]]) for q in range(80)])
+    any_right = np.mean([np.any(same[q][nearest[q]]) for q in range(80)])
+    assert all_right < any_right  # the ties do decide something here
+    assert all_right <= metrics.rank1_accuracy(x, labels) <= any_right
+    assert metrics.rank1_accuracy(np.vstack([x[:1], x[:1], x[1:2] + 9]), [0, 0, 1]) == 1.0  # a duplicate is nearest
 
 
 def test_rank1_hand_computed():
@@ -379,6 +430,7 @@ def test_evaluate_single_photo():
         (lambda: metrics.rank1_accuracy(np.ones((3, 2)), [[0, 1, 2]]), r"labels must be 1-D"),
         (lambda: metrics.roc_auc([[0.1]], [0.2]), r"genuine must be a 1-D array"),
         (lambda: metrics.roc_auc([0.1], [np.nan]), r"impostor contains NaN"),
+        (lambda: metrics.roc_curve([np.inf], [0.2]), r"genuine contains infinite values"),
         (lambda: metrics.tar_at_far([0.1], [0.2], 1.5), r"far must be between 0 and 1, got 1.5"),
         (lambda: metrics.rates_at(float("nan"), [0.1], [0.2]), r"threshold must be a number"),
     ],

@@ -1,8 +1,13 @@
 """How well do embeddings tell people apart? Distances, ROC, EER, TAR@FAR, rank-1.
 
-Numpy only and vectorised: no Python loop over pairs or thresholds. 1,000 embeddings
-(half a million pairs) evaluate in well under a second; the cost grows with the number of
-pairs, ``n * (n - 1) / 2``, and :func:`distance_matrix` holds ``n * m * 8`` bytes.
+The curve, its area and the nearest neighbours come from scikit-learn, well-kept and tested
+implementations: :func:`sklearn.metrics.roc_curve` (every threshold at once),
+:func:`sklearn.metrics.roc_auc_score` and :class:`sklearn.neighbors.NearestNeighbors`. This
+module adds the project's side: distances instead of scores (scikit-learn reads "higher = more
+likely genuine", so it is given ``-distance``), the strict ``distance < threshold`` rule, EER,
+TAR@FAR and best accuracy read off that one curve, and the degenerate cases below. Vectorised:
+1,000 embeddings (half a million pairs) evaluate in about a second; the cost grows with the number
+of pairs, ``n * (n - 1) / 2``, and :func:`distance_matrix` holds ``n * m * 8`` bytes.
 
 Vocabulary
 ----------
@@ -37,6 +42,9 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
+from sklearn import metrics as sk_metrics
+from sklearn.exceptions import UndefinedMetricWarning as _SklearnUndefinedMetricWarning
+from sklearn.neighbors import NearestNeighbors
 
 from facedemo.people.matching import as_embeddings, distance_matrix, same_person
 
@@ -58,9 +66,6 @@ __all__ = [
     "rank1_accuracy",
     "evaluate",
 ]
-
-_RANK1_CHUNK_ROWS = 1024
-
 
 class UndefinedMetricWarning(UserWarning):
     """A metric cannot be computed from this data (for example: no genuine pairs); it is nan."""
@@ -86,6 +91,8 @@ def _as_distances(x: ArrayLike, name: str) -> np.ndarray:
         raise ValueError(f"{name} must be a 1-D array of distances, got shape {arr.shape}")
     if np.any(np.isnan(arr)):
         raise ValueError(f"{name} contains NaN")
+    if np.any(np.isinf(arr)):
+        raise ValueError(f"{name} contains infinite values; distances must be finite numbers")
     return arr
 
 
@@ -288,37 +295,44 @@ def _candidate_thresholds(values: np.ndarray) -> np.ndarray:
     return np.concatenate([values[:1], inner, [np.nextafter(values[-1], np.inf)]])
 
 
-def _distinct_sorted(genuine: np.ndarray, impostor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct distances, and how many distances (of both kinds) lie strictly below each."""
-    merged = np.sort(np.concatenate([genuine, impostor]))
-    is_first = np.empty(merged.size, dtype=bool)
-    is_first[:1] = True
-    np.not_equal(merged[1:], merged[:-1], out=is_first[1:])
-    below = np.flatnonzero(is_first)
-    return merged[below], below
+def _as_scores(genuine: np.ndarray, impostor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's view of the pairs: ``y_true`` (1 = genuine) and ``y_score = -distance`` (higher = more alike)."""
+    y_true = np.concatenate([np.ones(genuine.size, dtype=np.int8), np.zeros(impostor.size, dtype=np.int8)])
+    return y_true, -np.concatenate([genuine, impostor])
+
+
+def _counts(rate: np.ndarray, total: int) -> np.ndarray:
+    """Back from a rate ``count / total`` to the integer count (exact: ``total`` is far below 2**53)."""
+    return np.rint(rate * total).astype(np.intp) if total else np.zeros(rate.size, dtype=np.intp)
 
 
 def _sweep(genuine: np.ndarray, impostor: np.ndarray) -> ThresholdSweep:
     """:func:`threshold_sweep` on validated 1-D arrays, without warnings.
 
-    One sort of all distances; counts come from the distinct values themselves (not from
-    the midpoints), so rounding of a midpoint between two adjacent floats cannot change
-    an outcome.
+    :func:`sklearn.metrics.roc_curve` on ``-distance`` with every point kept
+    (``drop_intermediate=False``): its point ``r`` accepts ``-distance >= -v_r``, i.e.
+    ``distance <= v_r`` for the ``r``-th smallest distinct distance ``v_r`` (point 0 accepts
+    nothing). Under the strict rule ``distance < t`` that is any ``t`` in ``(v_r, v_{r+1}]``;
+    :func:`_candidate_thresholds` picks the middle of the gap. The counts come from the
+    distinct values themselves (not from the midpoints), so rounding of a midpoint between two
+    adjacent floats cannot change an outcome.
     """
     n_g, n_i = genuine.size, impostor.size
     if n_g + n_i == 0:
         empty = np.empty(0)
         no_counts = np.empty(0, dtype=np.intp)
         return ThresholdSweep(empty, no_counts, no_counts, empty, empty, empty, 0, 0)
-    values, below = _distinct_sorted(genuine, impostor)
-    ta = np.append(np.searchsorted(np.sort(genuine), values, side="left"), n_g)
-    fa = np.append(below, n_g + n_i) - ta
+    y_true, y_score = _as_scores(genuine, impostor)
+    with warnings.catch_warnings():  # one kind only: nan rates, warned about in this module's words
+        warnings.simplefilter("ignore", _SklearnUndefinedMetricWarning)
+        far, tar, score_cuts = sk_metrics.roc_curve(y_true, y_score, pos_label=1, drop_intermediate=False)
+    ta, fa = _counts(tar, n_g), _counts(far, n_i)
     return ThresholdSweep(
-        thresholds=_candidate_thresholds(values),
+        thresholds=_candidate_thresholds(-score_cuts[1:]),  # score_cuts[0] is +inf: accept nothing
         true_accepts=ta,
         false_accepts=fa,
-        tar=_safe_rate(ta, n_g),
-        far=_safe_rate(fa, n_i),
+        tar=tar,
+        far=far,
         accuracy=_safe_rate(ta + n_i - fa, n_g + n_i),
         n_genuine=n_g,
         n_impostor=n_i,
@@ -330,7 +344,7 @@ def _validated_pair(genuine: ArrayLike, impostor: ArrayLike) -> tuple[np.ndarray
 
 
 def threshold_sweep(genuine: ArrayLike, impostor: ArrayLike) -> ThresholdSweep:
-    """TAR, FAR and accuracy for every distinct threshold, vectorised (one sort, O(n log n)).
+    """TAR, FAR and accuracy for every distinct threshold (one :func:`sklearn.metrics.roc_curve`, O(n log n)).
 
     Parameters
     ----------
@@ -372,7 +386,8 @@ def roc_curve(
     Without genuine (or impostor) pairs the corresponding axis is nan and an
     :class:`UndefinedMetricWarning` is emitted. A tie between a genuine and an impostor
     distance moves both rates at once (a diagonal segment), so the trapezoidal area under
-    this curve equals :func:`roc_auc`.
+    this curve equals :func:`roc_auc`. Computed by :func:`sklearn.metrics.roc_curve` on
+    ``-distance`` (see :func:`threshold_sweep` for how its points map to strict thresholds).
     """
     g, imp = _validated_pair(genuine, impostor)
     _require_both_sides(g, imp, "ROC curve")
@@ -381,13 +396,8 @@ def roc_curve(
 
 
 def _auc_from_sweep(sweep: ThresholdSweep) -> float:
-    """Mann-Whitney U from the tie groups: each genuine distance scores 1 per larger impostor
-    distance and 1/2 per equal one."""
-    genuine_here = np.diff(sweep.true_accepts)  # genuine distances equal to each distinct value
-    impostor_here = np.diff(sweep.false_accepts)
-    impostor_above = sweep.n_impostor - sweep.false_accepts[1:]
-    u = np.sum(genuine_here * (impostor_above + 0.5 * impostor_here))
-    return float(u / (sweep.n_genuine * sweep.n_impostor))
+    """The trapezoidal area under the sweep's ROC (:func:`sklearn.metrics.auc`); a tie's diagonal counts half."""
+    return float(sk_metrics.auc(sweep.far, sweep.tar))
 
 
 def roc_auc(genuine: ArrayLike, impostor: ArrayLike) -> float:
@@ -398,8 +408,10 @@ def roc_auc(genuine: ArrayLike, impostor: ArrayLike) -> float:
 
     .. math:: AUC = \\frac{1}{g k} \\sum_{i, j} [x_i < y_j] + \\tfrac12 [x_i = y_j]
 
-    This is the Mann-Whitney U statistic, computed from one sort of the pooled distances
-    (rank groups of tied values), so O(n log n). 1.0 separates perfectly, 0.5 is chance.
+    This is the Mann-Whitney U statistic, and the trapezoidal area under :func:`roc_curve`
+    (a tie's diagonal segment gives the 1/2). Computed by
+    :func:`sklearn.metrics.roc_auc_score` on ``-distance``, O(n log n). 1.0 separates
+    perfectly, 0.5 is chance.
 
     Parameters
     ----------
@@ -414,7 +426,7 @@ def roc_auc(genuine: ArrayLike, impostor: ArrayLike) -> float:
     g, imp = _validated_pair(genuine, impostor)
     if not _require_both_sides(g, imp, "ROC AUC"):
         return math.nan
-    return _auc_from_sweep(_sweep(g, imp))
+    return float(sk_metrics.roc_auc_score(*_as_scores(g, imp)))
 
 
 def _eer_from_sweep(sweep: ThresholdSweep) -> tuple[float, float]:
@@ -529,12 +541,11 @@ def _rank1_hits(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """For each sample whose person has another photo: is its nearest other photo the same person?"""
     _, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
     queries = np.flatnonzero(counts[inverse] >= 2)
-    nearest = np.empty(queries.size, dtype=np.intp)
-    for start in range(0, queries.size, _RANK1_CHUNK_ROWS):
-        rows = queries[start:start + _RANK1_CHUNK_ROWS]
-        sq = distance_matrix(x[rows], x, squared=True)
-        sq[np.arange(rows.size), rows] = np.inf  # leave the photo itself out
-        nearest[start:start + rows.size] = np.argmin(sq, axis=1)
+    if queries.size == 0:
+        return np.empty(0, dtype=bool)
+    index = NearestNeighbors(n_neighbors=1, algorithm="brute", metric="euclidean").fit(x)
+    # no query points given: each fitted photo's neighbours, the photo itself left out
+    nearest = index.kneighbors(return_distance=False)[queries, 0]
     return y[nearest] == y[queries]
 
 
@@ -542,8 +553,10 @@ def rank1_accuracy(embeddings: ArrayLike, labels: ArrayLike) -> float:
     """Leave-one-out nearest-neighbour identification accuracy.
 
     Each photo in turn is the query; every *other* photo is the gallery. The query is
-    correct when its nearest gallery photo (L2 distance; the lower index wins a tie)
-    shows the same person.
+    correct when its nearest gallery photo (L2 distance) shows the same person. The search
+    is :class:`sklearn.neighbors.NearestNeighbors` (brute force, the photo itself left out);
+    when two gallery photos are exactly equally near, it picks one of them (not necessarily
+    the lower index).
 
     Parameters
     ----------
