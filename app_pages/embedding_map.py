@@ -11,7 +11,7 @@ from facedemo.analysis import projection
 from facedemo.encoding.networks import NETWORKS
 from facedemo.people.matching import same_person
 from facedemo.gallery.album import Album, parse_photo_ids, person_title
-from ui import charts, frames, state
+from ui import charts, frames, state, widgets
 from ui.messages import album_or_stop, attempt
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "gif"]
@@ -105,7 +105,7 @@ table = pd.DataFrame({
     "same person": [people[n] == chosen_person and chosen_person != charts.UPLOAD_PERSON for n in neighbours],
     f"match at {threshold:.2f}": same_person(distances, threshold),
 })
-st.dataframe(table, hide_index=True, row_height=72, height="content", key="map_neighbours", column_config={
+widgets.keyed_dataframe(table, hide_index=True, row_height=72, height="content", key="map_neighbours", column_config={
     "face": st.column_config.ImageColumn(width="small"),
     "distance": st.column_config.NumberColumn(format="%.3f"),
 })

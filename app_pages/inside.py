@@ -1,7 +1,8 @@
 """Inside the model: the notebook's 2019 FaceNet beside the Inception-ResNet-v1 used here, block by block.
 
 Widget keys: ``inside_every_block`` (list every repeated block of the real model), ``inside_channels``
-(maps shown per layer) and the photo input ``face`` (see :func:`ui.widgets.picked_photo`).
+(maps shown per layer) and the photo input ``face`` (see :func:`ui.widgets.picked_photo`); the block
+tables are ``inside_notebook_blocks`` and ``inside_model_blocks``.
 Deep link: ``?face=val/madonna/1``.
 """
 
@@ -112,12 +113,14 @@ st.caption(
 )
 old_table, new_table = st.columns([11, 10], gap="medium")
 with old_table:
-    st.dataframe(block_table(notebook_rows), column_config=BLOCK_COLUMNS, hide_index=True, width="stretch")
+    widgets.keyed_dataframe(block_table(notebook_rows), key="inside_notebook_blocks", column_config=BLOCK_COLUMNS,
+                            hide_index=True, width="stretch")
     st.caption(f"Total: **{notebook_total:,}** parameters (channels first: the channel count comes right after m).")
 with new_table:
     every_block = st.session_state.get("inside_every_block", False)
     shown = facenet_rows if every_block else arch.collapse_repeats(facenet_rows)
-    st.dataframe(block_table(shown), column_config=BLOCK_COLUMNS, hide_index=True, width="stretch")
+    widgets.keyed_dataframe(block_table(shown), key="inside_model_blocks", column_config=BLOCK_COLUMNS,
+                            hide_index=True, width="stretch")
     st.toggle("List every repeated block", key="inside_every_block",
               help="Block35 ×5, Block17 ×10 and Block8 ×6 on one row each, or each repeat on its own row.")
     st.caption(

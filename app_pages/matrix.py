@@ -11,7 +11,7 @@ import streamlit as st
 from facedemo.analysis import metrics
 from facedemo.encoding.networks import NETWORKS
 from facedemo.gallery.album import parse_photo_ids
-from ui import charts, frames, state
+from ui import charts, frames, state, widgets
 from ui.messages import album_or_stop, attempt
 
 MAX_PHOTOS = 16
@@ -149,4 +149,4 @@ with verdict_col:
         st.success(cell["verdict"])
 
 with st.expander("The matrix as numbers"):
-    st.dataframe(frames.matrix_table(distances, names).round(3), key="matrix_table")
+    widgets.keyed_dataframe(frames.matrix_table(distances, names).round(3), key="matrix_table")

@@ -6,7 +6,8 @@ Starts as the gallery's train photos (the office's employees). Everything lives 
 Widget keys: ``people_person`` (whose photos to show), ``people_remove_person``,
 ``people_remove_photo_<n>``, ``people_new_name``, ``people_new_photos_<round>`` (uploader; a new
 round empties it after an enrolment), ``people_new_gallery``, ``people_enrol``, ``people_reset``,
-``people_download``, ``people_load``, ``people_load_button``.
+``people_download``, ``people_load``, ``people_load_button``, ``people_keep``, ``people_forget``;
+the table of everyone enrolled is ``people_table``.
 """
 
 from __future__ import annotations
@@ -191,7 +192,7 @@ overview, detail = st.columns(2, gap="large")
 with overview:
     st.subheader("Everyone")
     if database.names:
-        st.dataframe(
+        widgets.keyed_dataframe(
             pd.DataFrame(
                 {
                     "face": [_thumbnail(widgets.person_crop(database, name)) for name in database.names],
@@ -202,6 +203,7 @@ with overview:
             hide_index=True,
             width="stretch",
             row_height=64,
+            key="people_table",
             column_config={
                 "face": st.column_config.ImageColumn("face", width="small"),
                 "photos": st.column_config.NumberColumn(width="small"),

@@ -1,6 +1,7 @@
 """Recognise (1:K): who is it? One photo against everyone in the database, nearest first.
 
-Widget keys: the photo input ``q`` (see :func:`ui.widgets.picked_photo`), ``recognise_use_sidebar``.
+Widget keys: the photo input ``q`` (see :func:`ui.widgets.picked_photo`), ``recognise_use_sidebar``;
+the ranking table is ``recognise_ranking``.
 Deep link: ``?q=val/madonna/1`` plus the sidebar's ``threshold`` and ``recipe``.
 """
 
@@ -67,7 +68,7 @@ if ranking and identified:
     st.subheader("Everyone in the database, nearest first")
     table, chart = st.columns(2, gap="large")
     with table:
-        st.dataframe(
+        widgets.keyed_dataframe(
             pd.DataFrame(
                 {
                     "rank": range(1, len(ranking) + 1),
@@ -79,6 +80,7 @@ if ranking and identified:
             ),
             hide_index=True,
             width="stretch",
+            key="recognise_ranking",
             column_config={
                 "rank": st.column_config.NumberColumn(width="small"),
                 "distance": st.column_config.NumberColumn(format="%.3f", width="small"),

@@ -12,7 +12,7 @@ from facedemo.encoding.networks import NETWORKS
 from facedemo.encoding.recipes import RECIPES
 from facedemo.encoding.networks import NOTEBOOK_THRESHOLD, default_threshold
 from facedemo.gallery.album import Album
-from ui import charts, frames, state
+from ui import charts, frames, state, widgets
 from ui.classifier_view import show_classifier
 from ui.models_view import show_models_side_by_side
 from ui.messages import album_or_stop, attempt
@@ -159,7 +159,7 @@ for comparison, split in people.items():
         "let in (own threshold)": with_own.false_accepts,
         "genuine accepted (own threshold)": f"{with_own.true_accepts} of {split.genuine.size}",
     })
-st.dataframe(pd.DataFrame(rows), hide_index=True, key="threshold_people_table")
+widgets.keyed_dataframe(pd.DataFrame(rows), hide_index=True, key="threshold_people_table")
 nearest = people["nearest"]
 let_in = metrics.rates_at(pair_threshold, nearest.genuine, nearest.impostor).false_accepts
 if own["nearest"] < pair_threshold:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from facedemo.analysis import triplet
 from facedemo.gallery.album import Album, parse_photo_ids
-from ui import charts, frames, state
+from ui import charts, frames, state, widgets
 from ui.messages import attempt
 
 NOTEBOOK_TOTAL = 527.2598
@@ -82,7 +82,7 @@ with random_tab:
                 st.success(f"The notebook's expected value: {NOTEBOOK_TOTAL}.")
             else:
                 st.info(f"The notebook's settings give {NOTEBOOK_TOTAL}; yours give another set of encodings.")
-        st.dataframe(terms, hide_index=True, key="triplet_terms", column_config={
+        widgets.keyed_dataframe(terms, hide_index=True, key="triplet_terms", column_config={
             "pos_dist": st.column_config.NumberColumn("‖A−P‖²", format="%.4f"),
             "neg_dist": st.column_config.NumberColumn("‖A−N‖²", format="%.4f"),
             "basic_loss": st.column_config.NumberColumn("‖A−P‖² − ‖A−N‖² + α", format="%.4f"),
@@ -172,11 +172,12 @@ with mining_tab:
             "negative": [album.name(album.ids[i]) for i in hardest.negative],
             "‖A−P‖²": hardest.pos_dist, "‖A−N‖²": hardest.neg_dist, "loss": hardest.loss, "category": hardest.category,
         })
-        st.dataframe(table, hide_index=True, row_height=72, height="content", key="triplet_hardest", column_config={
-            "A": st.column_config.ImageColumn("A", width="small"),
-            "P": st.column_config.ImageColumn("P", width="small"),
-            "N": st.column_config.ImageColumn("N", width="small"),
-            "‖A−P‖²": st.column_config.NumberColumn(format="%.3f"),
-            "‖A−N‖²": st.column_config.NumberColumn(format="%.3f"),
-            "loss": st.column_config.NumberColumn(format="%.3f"),
-        })
+        widgets.keyed_dataframe(
+            table, key="triplet_hardest", hide_index=True, row_height=72, height="content", column_config={
+                "A": st.column_config.ImageColumn("A", width="small"),
+                "P": st.column_config.ImageColumn("P", width="small"),
+                "N": st.column_config.ImageColumn("N", width="small"),
+                "‖A−P‖²": st.column_config.NumberColumn(format="%.3f"),
+                "‖A−N‖²": st.column_config.NumberColumn(format="%.3f"),
+                "loss": st.column_config.NumberColumn(format="%.3f"),
+            })

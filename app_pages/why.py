@@ -14,7 +14,7 @@ from facedemo.encoding.recipes import RECIPES
 from facedemo.encoding.networks import default_threshold
 from facedemo.people.matching import same_person
 from facedemo.gallery.album import Album, parse_photo_ids
-from ui import charts, frames, state
+from ui import charts, frames, state, widgets
 from ui.messages import album_or_stop, attempt
 
 
@@ -111,7 +111,7 @@ for a, b in frames.example_pairs(train.labels):
                  "same person": album.labels[ia] == album.labels[ib],
                  "pixel distance": pixels[ia, ib], "FaceNet distance": facenet[ia, ib]})
 examples = pd.DataFrame(rows).sort_values("pixel distance", ignore_index=True)
-st.dataframe(examples, hide_index=True, row_height=72, height="content", key="why_examples", column_config={
+widgets.keyed_dataframe(examples, hide_index=True, row_height=72, height="content", key="why_examples", column_config={
     "photo 1": st.column_config.ImageColumn(width="small"), "photo 2": st.column_config.ImageColumn(width="small"),
     "pixel distance": st.column_config.NumberColumn(format="%.1f"),
     "FaceNet distance": st.column_config.NumberColumn(format="%.3f"),
@@ -138,7 +138,7 @@ st.markdown(
     "people enrolled from *train*, with the calibrated threshold of each comparison."
 )
 table = enrolment(recipe, network, album)
-st.dataframe(table, hide_index=True, key="why_enrolment", column_config={
+widgets.keyed_dataframe(table, hide_index=True, key="why_enrolment", column_config={
     "AUC": st.column_config.NumberColumn(format="%.4f"),
     "threshold": st.column_config.NumberColumn(format="%.2f"),
     "accuracy": st.column_config.NumberColumn(format="percent"),

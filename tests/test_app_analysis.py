@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_app_pages import metric, table
 from ui.pages import PAGES, lessons
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,30 +36,15 @@ def rerun(at):
     return at
 
 
-def metric(at, label: str) -> str:
-    values = [m.value for m in at.metric if m.label == label]
-    assert values, f"no metric {label!r}; seen {[m.label for m in at.metric]}"
-    return values[0]
-
-
 def percent(text: str) -> float:
     return float(text.rstrip("%"))
 
 
-def table_with(at, column: str):
-    """The displayed table that has ``column`` (``st.dataframe`` exposes no key to AppTest)."""
-    for frame in at.dataframe:
-        value = frame.value
-        if column in value.columns:
-            return value
-    raise AssertionError(f"no table with a column {column!r}")
-
-
-def matrix_table(at):
-    """The distance matrix shown as numbers: the table whose rows and columns are the same photos."""
-    tables = [f.value for f in at.dataframe if list(f.value.index) == list(f.value.columns)]
-    assert len(tables) == 1
-    return tables[0]
+def tab(at, label: str):
+    """The tab whose header reads ``label``."""
+    found = [t for t in at.tabs if t.label == label]
+    assert len(found) == 1, f"{len(found)} tabs {label!r}; seen {[t.label for t in at.tabs]}"
+    return found[0]
 
 
 def captions(at) -> str:
@@ -96,18 +82,18 @@ def test_matrix_is_n_by_n_for_the_chosen_photos(gallery_dir):
     chosen = at.multiselect(key="matrix_photos").value
     assert len(chosen) == 10  # default: two photos of each of five people
     assert "10 × 10 distances" in captions(at)
-    assert matrix_table(at).shape == (10, 10)
+    assert table(at, "matrix_table").shape == (10, 10)
 
     at.multiselect(key="matrix_photos").set_value(["train/madonna/1", "train/madonna/2", "val/elton_john/1"])
     rerun(at)
     assert "3 × 3 distances" in captions(at)
-    table = matrix_table(at)
-    assert table.shape == (3, 3)
-    assert list(table.columns) == ["Madonna · train 1", "Madonna · train 2", "Elton John · val 1"]
-    assert (table.to_numpy().diagonal() == 0).all()
+    matrix = table(at, "matrix_table")
+    assert matrix.shape == (3, 3)
+    assert list(matrix.columns) == ["Madonna · train 1", "Madonna · train 2", "Elton John · val 1"]
+    assert (matrix.to_numpy().diagonal() == 0).all()
     # the pair picker offers the 3 pairs and shows the first one side by side
     assert len(at.selectbox(key="matrix_pair").options) == 3
-    assert float(metric(at, "Distance")) == pytest.approx(table.iloc[0, 1], abs=1e-3)
+    assert float(metric(at, "Distance")) == pytest.approx(matrix.iloc[0, 1], abs=1e-3)
 
 
 def test_matrix_restores_photos_from_the_url_and_marks_wrong_decisions(gallery_dir):
@@ -137,7 +123,7 @@ def test_raising_the_threshold_raises_tar_and_far(gallery_dir):
     assert int(metric(at, "False accepts").replace(",", "")) > low_false_accepts
     assert float(metric(at, "AUC")) > 0.98  # aligned recipe on the gallery
     # the multiple-comparison lesson: the pair threshold lets some "nearest" impostor checks in
-    people = table_with(at, "compared with")
+    people = table(at, "threshold_people_table")
     nearest = people[people["compared with"].str.contains("nearest")].iloc[0]
     assert nearest["let in (pair threshold 1.18)"] > 0
     assert nearest["let in (own threshold)"] == 0
@@ -155,7 +141,7 @@ def test_playground_default_shows_the_notebook_total(gallery_dir):
     at = open_page("app_pages/triplet.py")
     assert metric(at, "Total loss") == "527.2598"
     assert any("527.2598" in s.value for s in at.success)
-    terms = table_with(at, "clipped")
+    terms = table(at, "triplet_terms")
     assert terms.shape[0] == 3
     assert terms["clipped"].sum() == pytest.approx(527.2598, abs=1e-2)
 
@@ -175,9 +161,11 @@ def test_playground_chosen_photos_and_toy(gallery_dir):
     at.slider(key="triplet_toy_nx").set_value(0.0)
     at.slider(key="triplet_toy_ny").set_value(0.0)
     rerun(at)
-    assert float(metric(at, "Toy loss")) == pytest.approx(0.6**2 + 0.2**2 + 0.2, abs=1e-3)
-    assert any("**hard**" in m.value for m in at.markdown)
-    counts = [int(metric(at, name).replace(",", "")) for name in ("Easy", "Semi-hard", "Hard")]
+    toy = tab(at, "2-D toy")
+    assert float(metric(toy, "Toy loss")) == pytest.approx(0.6**2 + 0.2**2 + 0.2, abs=1e-3)
+    assert any(m.value.startswith("**hard**: the negative is at least as close") for m in toy.markdown)
+    mining = tab(at, "Mining the gallery")
+    counts = [int(metric(mining, name).replace(",", "")) for name in ("Easy", "Semi-hard", "Hard")]
     assert sum(counts) > 100_000 and counts[0] > counts[1]
 
 
@@ -187,9 +175,9 @@ def test_why_shows_both_distances_for_a_linked_pair(gallery_dir):
     assert metric(at, "Truth") == "different people"
     assert float(metric(at, "Pixel distance")) > 10
     assert float(metric(at, "FaceNet distance")) > 1.0
-    examples = table_with(at, "pixel distance")
+    examples = table(at, "why_examples")
     assert examples["same person"].any() and (~examples["same person"]).any()
-    enrolment = table_with(at, "compared").set_index("compared")
+    enrolment = table(at, "why_enrolment").set_index("compared")
     assert enrolment.loc["photo vs the person's mean encoding", "AUC"] >= enrolment.loc["one photo vs one photo", "AUC"]
 
 
@@ -197,10 +185,10 @@ def test_why_shows_both_distances_for_a_linked_pair(gallery_dir):
 def test_map_lists_the_nearest_neighbours_of_the_chosen_photo(gallery_dir):
     at = open_page("app_pages/embedding_map.py", photos="val/madonna/2")
     assert at.selectbox(key="map_point").value == "val/madonna/2"
-    table = table_with(at, "person")
-    assert len(table) == 5
-    assert table["person"].iloc[0] == "Madonna"
-    assert table["distance"].is_monotonic_increasing
+    neighbours = table(at, "map_neighbours")
+    assert len(neighbours) == 5
+    assert neighbours["person"].iloc[0] == "Madonna"
+    assert neighbours["distance"].is_monotonic_increasing
     at.slider(key="map_k").set_value(9)
     rerun(at)
-    assert len(table_with(at, "person")) == 9
+    assert len(table(at, "map_neighbours")) == 9

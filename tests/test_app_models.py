@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from facedemo.encoding.networks import default_threshold
-from tests.test_app_pages import SAME, enrol_from_gallery, open_verify, page, seen, texts
+from tests.test_app_pages import SAME, enrol_from_gallery, metric, open_verify, page, seen, table, texts
 
 
 def test_the_sidebar_chooses_the_model_and_its_threshold(gallery_dir):
@@ -31,20 +31,20 @@ def test_switching_models_puts_the_database_aside_and_back(gallery_dir):
     app = open_verify()
     page(app, "app_pages/people.py")
     enrol_from_gallery(app, "Guest", ["val/madonna/2"])
-    assert "Guest" in list(app.dataframe[0].value["name"])
+    assert "Guest" in list(table(app, "people_table")["name"])
 
     app.radio(key="network").set_value("casia").run()
     assert not app.exception, [e.value for e in app.exception]
-    assert app.metric[2].value == "casia"
-    assert "Guest" not in list(app.dataframe[0].value["name"]), "the other model's database is set aside"
+    assert metric(app, "Model") == "casia"
+    assert "Guest" not in list(table(app, "people_table")["name"]), "the other model's database is set aside"
     page(app, "app_pages/recognise.py")
     app.selectbox(key="q").set_value("val/ben_afflek/1").run()
     assert any("It's ben_afflek, the distance is" in v for v in texts(app.success))
 
     page(app, "app_pages/people.py")
     app.radio(key="network").set_value("facenet").run()
-    assert "Guest" in list(app.dataframe[0].value["name"]), "switching back brings the enrolment back"
-    assert app.metric[2].value == "facenet"
+    assert "Guest" in list(table(app, "people_table")["name"]), "switching back brings the enrolment back"
+    assert metric(app, "Model") == "facenet"
 
 
 def test_a_database_file_of_the_other_model_switches_to_it(gallery_dir):
@@ -61,17 +61,17 @@ def test_a_database_file_of_the_other_model_switches_to_it(gallery_dir):
     app.button(key="people_load_button").click().run()
     assert not app.exception, [e.value for e in app.exception]
     assert seen(app, "FaceNet CASIA-WebFace")
-    assert app.radio(key="network").value == "casia" and app.metric[2].value == "casia"
+    assert app.radio(key="network").value == "casia" and metric(app, "Model") == "casia"
 
 
 def test_the_threshold_explorer_shows_both_models_side_by_side(gallery_dir):
     from tests.test_app_analysis import open_page
 
     app = open_page("app_pages/threshold.py")
-    table = next(frame.value for frame in app.dataframe if "model" in frame.value.columns)
-    assert list(table["encoding"]) == ["128-d", "512-d"]
-    assert (table["AUC"] > 0.995).all() and (table["rank-1"] == 1.0).all()
-    assert list(table["calibrated threshold"]) == [default_threshold("aligned", "pair", n) for n in ("facenet", "casia")]
+    models = table(app, "models_table")
+    assert list(models["encoding"]) == ["128-d", "512-d"]
+    assert (models["AUC"] > 0.995).all() and (models["rank-1"] == 1.0).all()
+    assert list(models["calibrated threshold"]) == [default_threshold("aligned", "pair", n) for n in ("facenet", "casia")]
     app.radio(key="network").set_value("casia").run()
     assert not app.exception, [e.value for e in app.exception]
     assert seen(app, "model: FaceNet CASIA-WebFace (TensorFlow, 512-d)")

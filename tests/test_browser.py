@@ -141,7 +141,7 @@ def test_every_page_renders_its_title_without_a_traceback(page, server, spec):
     if spec.url_path == "recognise":
         alert(page, "It's madonna, the distance is").wait_for()
     if spec.url_path == "people":
-        page.locator("[data-testid='stDataFrame']").first.wait_for()
+        page.locator(".st-key-people_table [data-testid='stDataFrame']").wait_for()
     settled(page)
     title = page.locator("[data-testid='stMainBlockContainer'] h1").first.inner_text()
     assert title.strip() == spec.heading

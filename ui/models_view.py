@@ -9,7 +9,7 @@ import streamlit as st
 from facedemo.analysis import metrics
 from facedemo.encoding.networks import NETWORKS
 from facedemo.encoding.networks import default_threshold
-from ui import charts, frames, state
+from ui import charts, frames, state, widgets
 from ui.messages import attempt
 
 ROC_POINTS = 300  # enough for a smooth curve; the full sweep has ~6,900 steps
@@ -51,7 +51,7 @@ def show_models_side_by_side(recipe: str) -> None:
     if not shown:
         return
     table, spec = side_by_side(recipe, tuple(shown))
-    st.dataframe(table, hide_index=True, key="models_table", column_config={
+    widgets.keyed_dataframe(table, hide_index=True, key="models_table", column_config={
         "AUC": st.column_config.NumberColumn(format="%.4f"),
         "EER": st.column_config.NumberColumn(format="percent"),
         "TAR at FAR 1 %": st.column_config.NumberColumn(format="percent"),

@@ -172,6 +172,17 @@ def photo_input(label: str, key: str, **options) -> bytes | None:
     return picked.data if picked else None
 
 
+def keyed_dataframe(data: pd.DataFrame, *, key: str, **options) -> None:
+    """``st.dataframe(data, **options)`` inside a container keyed ``key``.
+
+    Streamlit (1.67) uses a display table's own ``key`` for selections only: it reaches neither the
+    page (no ``.st-key-<key>`` class) nor AppTest. The container's key reaches both, so the tests
+    and the browser find the table by it (``at.container(key=key).dataframe``).
+    """
+    with st.container(key=key):
+        st.dataframe(data, **options)
+
+
 # --- faces and crops ---------------------------------------------------------------------------
 def draw_faces(rgb: np.ndarray, faces: Sequence[Face], *, used: int | None = 0, max_side: int | None = None) -> np.ndarray:
     """The photo with a box around each face: the face used in green, the others in orange.
