@@ -93,6 +93,23 @@ def test_fit_matches_the_brute_force_antitonic_regression(seed):
     np.testing.assert_allclose(fitted.p_knots, non_increasing_oracle(labels, weights), atol=1e-12)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_tied_distances_are_pooled_then_fitted_like_the_oracle(seed):
+    # scikit-learn pools equal distances (their weighted share of genuine) before fitting; check it by hand,
+    # pseudo pairs included (an impostor at 0 and a genuine pair at 2, each weighing one pair of its kind)
+    genuine, impostor = random_distances(seed, n_genuine=12, n_impostor=30, decimals=1)
+    fitted = Confidence.fit(genuine, impostor)
+    distances = np.concatenate([genuine, impostor, [0.0, 2.0]])
+    labels = np.concatenate([np.ones(12), np.zeros(30), [0.0, 1.0]])
+    weights = np.concatenate([np.full(12, 1 / 13), np.full(30, 1 / 31), [1 / 31, 1 / 13]])
+    knots = np.unique(distances)
+    pooled_weight = np.array([weights[distances == k].sum() for k in knots])
+    pooled_share = np.array([np.dot(labels, weights * (distances == k)) for k in knots]) / pooled_weight
+    assert knots.size < distances.size  # there are ties to pool
+    np.testing.assert_array_equal(fitted.knots, knots)
+    np.testing.assert_allclose(fitted.p_knots, non_increasing_oracle(pooled_share, pooled_weight), atol=1e-12)
+
+
 def test_another_prior_moves_every_estimate_the_same_way():
     fitted = Confidence.fit(*random_distances(1))
     even, rare, common = (fitted.p_same(GRID, prior=q) for q in (0.5, 0.1, 0.9))

@@ -16,8 +16,9 @@ How the curve is fitted
 -----------------------
 Label each gallery distance 1 (genuine) or 0 (impostor), weight each genuine distance ``1 / g``
 and each impostor one ``1 / k`` (so both kinds weigh the same in total: equal odds), and fit the
-best **non-increasing** step function by weighted least squares (isotonic regression, pool
-adjacent violators). Each step's value is then
+best **non-increasing** step function by weighted least squares (isotonic regression:
+scikit-learn's :class:`~sklearn.isotonic.IsotonicRegression`, which pools adjacent violators).
+Each step's value is then
 
 .. math:: \\hat p = \\frac{g_s / g}{g_s / g + k_s / k}
 
@@ -41,6 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
+from sklearn.isotonic import IsotonicRegression
 
 from facedemo.analysis import calibration
 from facedemo.analysis import metrics
@@ -85,27 +87,6 @@ def with_prior(p_equal_odds: ArrayLike, prior: float = EQUAL_ODDS) -> np.ndarray
     prior = _as_prior(prior)
     p = np.asarray(p_equal_odds, dtype=np.float64)
     return p * prior / (p * prior + (1.0 - p) * (1.0 - prior))
-
-
-def _pool_adjacent_violators(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Weighted least-squares non-increasing fit of ``values`` (in order), by pooling violators.
-
-    ``values`` and ``weights`` are ``(t,)``; returns ``(t,)``, non-increasing.
-    """
-    means: list[float] = []
-    totals: list[float] = []
-    sizes: list[int] = []
-    for value, weight in zip(values.tolist(), weights.tolist()):
-        means.append(value)
-        totals.append(weight)
-        sizes.append(1)
-        while len(means) > 1 and means[-2] < means[-1]:  # a rise: pool the last two blocks
-            weight = totals[-2] + totals[-1]
-            mean = (means[-2] * totals[-2] + means[-1] * totals[-1]) / weight
-            size = sizes[-2] + sizes[-1]
-            del means[-1], totals[-1], sizes[-1]
-            means[-1], totals[-1], sizes[-1] = mean, weight, size
-    return np.repeat(means, sizes)
 
 
 @dataclass(frozen=True)
@@ -177,12 +158,12 @@ class Confidence:
             np.full(g.size, 1.0 / (g.size + pseudo_pairs)), np.full(imp.size, 1.0 / (imp.size + pseudo_pairs)),
             [pseudo_pairs / (imp.size + pseudo_pairs), pseudo_pairs / (g.size + pseudo_pairs)],
         ])
-        knots, group = np.unique(distances, return_inverse=True)  # equal distances pooled first
-        weight = np.bincount(group, weights=weights, minlength=knots.size)
-        share = np.bincount(group, weights=weights * is_genuine, minlength=knots.size)
-        used = weight > 0  # a pseudo pair of weight 0 adds no knot
-        knots, weight, share = knots[used], weight[used], share[used]
-        return cls(g, imp, knots, _pool_adjacent_violators(share / weight, weight))
+        used = weights > 0  # a pseudo pair of weight 0 adds no knot
+        distances, is_genuine, weights = distances[used], is_genuine[used], weights[used]
+        # pools equal distances (their weighted share of genuine), then the weighted antitonic least squares
+        fit = IsotonicRegression(increasing=False).fit(distances, is_genuine, sample_weight=weights)
+        knots = np.unique(distances)
+        return cls(g, imp, knots, fit.predict(knots))
 
     @property
     def n_genuine(self) -> int:
