@@ -35,6 +35,18 @@ def test_pca_matches_the_svd_oracle_up_to_sign(n, d):
     np.testing.assert_allclose(fitted.explained_variance, points.var(axis=0, ddof=1), rtol=1e-10)
 
 
+def test_a_large_gallery_is_still_the_exact_svd():
+    # 2,000 x 128: where scikit-learn's svd_solver="auto" would pick an approximate solver; the wrapper asks for the exact one
+    rng = np.random.default_rng(9)
+    x = rng.normal(size=(2000, 128)) * np.linspace(2.0, 0.5, 128)
+    points, fitted = projection.pca_2d(x)
+    components, expected, ratio = _oracle(x, 2)
+    signs = np.sign(np.sum(fitted.components * components, axis=1))
+    np.testing.assert_allclose(fitted.components, components * signs[:, None], atol=1e-10)
+    np.testing.assert_allclose(points, expected * signs, atol=1e-9)
+    np.testing.assert_allclose(fitted.explained_variance_ratio, ratio, rtol=1e-10)
+
+
 def test_shapes_and_invariants():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(30, 16))

@@ -5,8 +5,12 @@ keeps the two directions along which the encodings vary most: photos far apart o
 far apart in 128-D, but photos close on the map may not be (the other 126 directions are
 flattened). Neighbours are therefore always found with the real 128-D distances.
 
-Numpy only; deterministic (each component's sign is fixed so that its largest entry, in
-absolute value, is positive).
+The PCA is scikit-learn's (:class:`sklearn.decomposition.PCA`, exact SVD), behind a thin wrapper
+that keeps a plain, picklable :class:`Projection` and decides the degenerate cases (no photo, one
+photo, data of lower rank than asked). Deterministic: each component's sign is fixed so that its
+largest entry, in absolute value, is positive (scikit-learn does the same; the wrapper states it
+so the map does not depend on that). Neighbours use :func:`facedemo.people.matching.distance_matrix`,
+the project's one distance computation, and keep the lower index first on a tie.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
+from sklearn.decomposition import PCA
 
 from facedemo.people.matching import distance_matrix
 
@@ -70,7 +75,7 @@ class Projection:
 
 
 def fit_pca(x: ArrayLike, *, n_components: int = 2) -> Projection:
-    """Principal components of the rows of ``x``, by a thin SVD of the centred data.
+    """Principal components of the rows of ``x``: :class:`sklearn.decomposition.PCA` (full SVD of the centred data).
 
     Parameters
     ----------
@@ -92,16 +97,18 @@ def fit_pca(x: ArrayLike, *, n_components: int = 2) -> Projection:
     mean = arr.mean(axis=0) if n else np.zeros(d)
     components = np.zeros((k, d))
     variance = np.zeros(k)
-    if n >= 2 and d:
-        _, singular, vt = np.linalg.svd(arr - mean, full_matrices=False)
-        tol = singular.max(initial=0.0) * max(n, d) * np.finfo(np.float64).eps
-        rank = min(k, int(np.count_nonzero(singular > tol)))
-        kept = vt[:rank]
+    ratio = np.zeros(k)
+    total = float(((arr - mean) ** 2).sum() / (n - 1)) if n >= 2 else 0.0
+    if total > 0:  # at least two rows that differ; otherwise every coordinate is 0
+        pca = PCA(n_components=min(k, n, d), svd_solver="full").fit(arr)
+        singular = pca.singular_values_  # the largest first
+        tol = singular[0] * max(n, d) * np.finfo(np.float64).eps
+        rank = int(np.count_nonzero(singular > tol))  # directions beyond the data's rank stay zero
+        kept = pca.components_[:rank]
         signs = np.sign(kept[np.arange(rank), np.argmax(np.abs(kept), axis=1)])
         components[:rank] = kept * signs[:, None]
-        variance[:rank] = singular[:rank] ** 2 / (n - 1)
-    total = float(((arr - mean) ** 2).sum() / (n - 1)) if n >= 2 else 0.0
-    ratio = variance / total if total > 0 else np.zeros(k)
+        variance[:rank] = pca.explained_variance_[:rank]
+        ratio[:rank] = pca.explained_variance_ratio_[:rank]
     return Projection(mean=mean, components=components, explained_variance=variance, explained_variance_ratio=ratio)
 
 
