@@ -2,7 +2,8 @@
 
 Widget keys: ``inside_every_block`` (list every repeated block of the real model), ``inside_channels``
 (maps shown per layer) and the photo input ``face`` (see :func:`ui.widgets.picked_photo`); the block
-tables are ``inside_notebook_blocks`` and ``inside_model_blocks``.
+tables are ``inside_notebook_blocks`` and ``inside_model_blocks``, inside the containers
+``inside_notebook_model`` and ``inside_real_model`` with their parameter counts.
 Deep link: ``?face=val/madonna/1``.
 """
 
@@ -88,6 +89,7 @@ facenet_rows = facenet_summary()
 facenet_total = sum(row.parameters for row in facenet_rows)
 
 old, new = st.columns(2, gap="large")
+old, new = old.container(key="inside_notebook_model"), new.container(key="inside_real_model")
 with old:
     st.subheader("The notebook's model (2019)")
     st.metric("parameters", f"{notebook_total:,}")

@@ -16,6 +16,7 @@ from PIL import Image
 from facedemo.analysis import architectures as arch
 from facedemo.errors import FacedemoError
 from facedemo.io.images import read_image
+from tests.test_app_pages import metric, table
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
@@ -194,10 +195,11 @@ def test_inside_page_shows_both_counts_and_a_face_inside_the_model(gallery_dir):
     at.switch_page("app_pages/inside.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("Inside the model" in title.value for title in at.title)
-    assert [m.value for m in at.metric] == ["3,743,280", "22,808,144"]
+    assert metric(at.container(key="inside_notebook_model"), "parameters") == "3,743,280"
+    assert metric(at.container(key="inside_real_model"), "parameters") == "22,808,144"
     assert any("never run" in info.value and "package registry" in info.value for info in at.info)
     assert at.selectbox(key="face").value == "val/elton_john/1"
-    notebook_table, real_table = (frame.value for frame in at.dataframe)
+    notebook_table, real_table = table(at, "inside_notebook_blocks"), table(at, "inside_model_blocks")
     assert notebook_table["parameters"].sum() == 3_743_280
     assert list(real_table["block"]) == [
         "input", "stem", "Block35 ×5", "Mixed_6a", "Block17 ×10", "Mixed_7a", "Block8 ×6", "Bottleneck",
@@ -209,7 +211,7 @@ def test_inside_page_shows_both_counts_and_a_face_inside_the_model(gallery_dir):
 
     at.toggle(key="inside_every_block").set_value(True).run()
     assert not at.exception
-    real_table = at.dataframe[1].value
+    real_table = table(at, "inside_model_blocks")
     assert len(real_table) == 26 and real_table["parameters"].sum() == 22_808_144
 
 

@@ -1,6 +1,6 @@
 """facedemo.analysis.projection: PCA against a numpy SVD oracle, shapes, degenerate cases, nearest neighbours.
 
-At the end, the data shaping of facedemo.tables that the map and the analysis pages draw from.
+At the end, the photo ids of facedemo.gallery.album and the frames of ui.frames that the map and the analysis pages draw from.
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def test_nearest_neighbours_validate_their_arguments(query, options, message):
         projection.nearest_neighbours(np.zeros((4, 2)), query, **options)
 
 
-# --- facedemo.tables: what the charts are drawn from ---------------------------------------------
+# --- album ids and ui.frames: what the charts are drawn from ---------------------------------------------
 def test_photo_ids_count_from_one_in_folder_order_including_skipped_photos():
     assert album.photo_ids(["a", "a", "b"], "train") == ["train/a/1", "train/a/2", "train/b/1"]
     paths = ["x/train/a/2.jpg", "x/train/a/3.jpg", "x/train/b/1.jpg"]
