@@ -5,6 +5,8 @@ At the end, the photo ids of facedemo.gallery.album and the frames of ui.frames 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -200,3 +202,17 @@ def test_histograms_toy_shapes_and_examples():
     assert radii[tables.HARD_CIRCLE] == pytest.approx(1.0) and radii[tables.EASY_CIRCLE] == pytest.approx(1.2)
     assert list(dots["x"]) == [0, 0.6, 2]
     assert tables.example_pairs(["a", "a", "b", "b"]) == [(0, 1), (0, 2), (2, 3), (2, 0)]
+
+
+def test_an_album_subset_keeps_the_recipe_and_the_model():
+    from facedemo.gallery.album import Album
+    from facedemo.gallery.labelled import LabelledEncodings
+
+    def part(people: list[str]) -> LabelledEncodings:
+        vectors = np.eye(4, dtype=np.float32)[: len(people)]
+        return LabelledEncodings(vectors, people, [Path(f"{p}/{i}.jpg") for i, p in enumerate(people)],
+                                 [None] * len(people), recipe="course", network="casia")
+
+    album = Album.from_parts({"train": part(["ann", "bo"]), "val": part(["ann"])})
+    val = album.subset("val")
+    assert (val.ids, val.encodings.recipe, val.encodings.network) == (["val/ann/1"], "course", "casia")

@@ -224,7 +224,7 @@ class Album:
         enc = self.encodings
         part = LabelledEncodings(
             vectors=enc.vectors[keep], labels=[enc.labels[i] for i in keep], paths=[enc.paths[i] for i in keep],
-            boxes=[enc.boxes[i] for i in keep], recipe=enc.recipe,
+            boxes=[enc.boxes[i] for i in keep], recipe=enc.recipe, network=enc.network,
         )
         return Album(part, [self.ids[i] for i in keep], [split] * len(keep))
 
