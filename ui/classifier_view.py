@@ -45,7 +45,7 @@ def trained(recipe: str, network: str) -> classifier.ClassifierComparison:
         album.subset("train").encodings, album.subset("val").encodings,
         threshold=default_threshold(recipe, "pair", network),
     )
-    state.freeze_long_lived()  # Keras is imported now: keep its objects out of every rerun's gc
+    state.freeze_long_lived()  # lives for the whole process: keep it out of every rerun's gc
     return result
 
 
@@ -197,6 +197,7 @@ def show_classifier(recipe: str, threshold: float) -> None:
     st.caption(
         f"Val photos among themselves ({small.n_genuine} genuine, {small.n_impostor} impostor pairs): classifier "
         f"{small.classifier.accuracy:.1%}, threshold {small.threshold.accuracy:.1%}. On the train pairs it learned "
-        f"from: classifier {fit.classifier.accuracy:.1%}, threshold {fit.threshold.accuracy:.1%}. Seed "
-        f"{head.seed}, {head.epochs} epochs, L2 penalty {head.l2:g} (`facedemo.analysis.classifier`)."
+        f"from: classifier {fit.classifier.accuracy:.1%}, threshold {fit.threshold.accuracy:.1%}. Fitted by "
+        f"scikit-learn's LogisticRegression in {head.iterations} L-BFGS iterations, L2 penalty {head.l2:g} "
+        f"(`facedemo.analysis.classifier`)."
     )
