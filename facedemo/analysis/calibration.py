@@ -3,6 +3,8 @@
 Comparing a photo with a person can mean their mean encoding or the nearest of their photos
 (:func:`facedemo.people.matching.person_distance`, the database's own); each gives other
 genuine/impostor distances, so each gets its own threshold (:mod:`facedemo.encoding.networks`).
+Each threshold is :func:`facedemo.analysis.metrics.best_accuracy_threshold` (on scikit-learn's ROC
+curve); the photo-to-person loop stays plain numpy, the rule a student reads off the page.
 """
 
 from __future__ import annotations

@@ -5,9 +5,10 @@ implementations: :func:`sklearn.metrics.roc_curve` (every threshold at once),
 :func:`sklearn.metrics.roc_auc_score` and :class:`sklearn.neighbors.NearestNeighbors`. This
 module adds the project's side: distances instead of scores (scikit-learn reads "higher = more
 likely genuine", so it is given ``-distance``), the strict ``distance < threshold`` rule, EER,
-TAR@FAR and best accuracy read off that one curve, and the degenerate cases below. Vectorised:
-1,000 embeddings (half a million pairs) evaluate in about a second; the cost grows with the number
-of pairs, ``n * (n - 1) / 2``, and :func:`distance_matrix` holds ``n * m * 8`` bytes.
+TAR@FAR and best accuracy read off that one curve (scikit-learn has no function for these three),
+and the degenerate cases below. Vectorised: 1,000 embeddings (half a million pairs) evaluate in
+well under a second; the cost grows with the number of pairs, ``n * (n - 1) / 2``, and
+:func:`distance_matrix` holds ``n * m * 8`` bytes.
 
 Vocabulary
 ----------

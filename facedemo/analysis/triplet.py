@@ -27,6 +27,8 @@ A triplet is "hard" first, else "easy" when its clipped loss is exactly 0, else
 "semi-hard"; so "easy" always means zero loss, even for ``alpha <= 0``.
 
 Only :func:`triplet_loss` and :func:`random_encodings` use TensorFlow, imported when called.
+The loss is written out by hand (in TensorFlow, as the course's notebook does) on purpose: it is
+the formula above, the thing this module teaches, not a library call.
 """
 
 from __future__ import annotations
