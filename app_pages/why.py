@@ -35,7 +35,7 @@ def facenet_auc(recipe: str, network: str, _album: Album) -> float:
 def enrolment(recipe: str, network: str, _album: Album) -> pd.DataFrame:
     """val photos against train: one photo vs one photo, vs the person's mean, vs their nearest photo."""
     train, val = _album.subset("train"), _album.subset("val")
-    splits = {"pair": frames.cross_pairs(metrics.distance_matrix(val.vectors, train.vectors), val.labels, train.labels)}
+    splits = {"pair": metrics.cross_pairs(metrics.distance_matrix(val.vectors, train.vectors), val.labels, train.labels)}
     for comparison in ("mean", "nearest"):
         split = calibration.person_distances(val.vectors, val.labels, train.vectors, train.labels, comparison=comparison)
         splits[comparison] = (split.genuine, split.impostor)
@@ -118,7 +118,7 @@ widgets.keyed_dataframe(examples, hide_index=True, row_height=72, height="conten
 })
 
 st.subheader("Over every pair of the gallery")
-genuine, impostor = frames.split_pairs(pixels, album.labels)
+genuine, impostor = metrics.split_pairs(pixels, album.labels)
 aucs = [{"method": "pixels (the naive baseline)", "AUC": metrics.roc_auc(genuine, impostor)}]
 for name, spec in RECIPES.items():
     other = attempt(lambda: state.album(name), what=f"{spec.title}: ")

@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ui import frames as tables
 from facedemo.analysis import classifier
 from facedemo.analysis import metrics
 from facedemo.errors import FacedemoError
@@ -79,7 +78,7 @@ def test_the_head_matches_or_beats_the_threshold_on_val_pairs(comparison, val, t
 
 def test_the_threshold_side_agrees_with_the_metrics_module(comparison, val, train):
     distances = metrics.distance_matrix(val.vectors, train.vectors)
-    genuine, impostor = tables.cross_pairs(distances, val.labels, train.labels)
+    genuine, impostor = metrics.cross_pairs(distances, val.labels, train.labels)
     expected = metrics.rates_at(comparison.threshold, genuine, impostor)
     got = comparison.val_train.threshold
     assert (got.accuracy, got.false_accepts, got.false_rejects) == (

@@ -185,10 +185,10 @@ def test_pairs_from_a_precomputed_matrix_match_metrics_pair_distances():
     rng = np.random.default_rng(5)
     x, labels = rng.normal(size=(12, 4)), list("aaabbbbccdde")
     oracle = metrics.pair_distances(x, labels)
-    genuine, impostor = tables.split_pairs(metrics.distance_matrix(x), labels)
+    genuine, impostor = metrics.split_pairs(metrics.distance_matrix(x), labels)
     np.testing.assert_allclose(genuine, oracle.genuine)
     np.testing.assert_allclose(impostor, oracle.impostor)
-    genuine, impostor = tables.cross_pairs(metrics.distance_matrix(x[:5], x[5:]), labels[:5], labels[5:])
+    genuine, impostor = metrics.cross_pairs(metrics.distance_matrix(x[:5], x[5:]), labels[:5], labels[5:])
     assert genuine.size == 4 and impostor.size == 5 * 7 - 4  # the 2 b of one set against the 2 b of the other
     assert genuine.size + impostor.size == 35
 

@@ -27,8 +27,6 @@ __all__ = [
     "matrix_frame",
     "pair_image_frame",
     "matrix_table",
-    "split_pairs",
-    "cross_pairs",
     "histogram_frame",
     "roc_frame",
     "thin_rows",
@@ -159,29 +157,6 @@ def matrix_table(distances: ArrayLike, names: Sequence[str]) -> pd.DataFrame:
     """The (n, n) matrix as a table with the names on both axes."""
     d = np.asarray(distances, dtype=np.float64)
     return pd.DataFrame(d, index=list(names), columns=list(names))
-
-
-def split_pairs(distances: ArrayLike, labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Genuine and impostor distances of the unordered pairs ``i < j`` of a precomputed (n, n) matrix."""
-    d = np.asarray(distances, dtype=np.float64)
-    y = np.asarray(labels)
-    if d.ndim != 2 or d.shape[0] != d.shape[1] or d.shape[0] != y.size:
-        raise ValueError(f"distances must be ({y.size}, {y.size}) for {y.size} labels, got {d.shape}")
-    i, j = np.triu_indices(y.size, k=1)
-    same = y[i] == y[j]
-    return d[i[same], j[same]], d[i[~same], j[~same]]
-
-
-def cross_pairs(
-    distances: ArrayLike, row_labels: Sequence[str], col_labels: Sequence[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Genuine and impostor distances of every (row, column) pair of an (n, m) matrix between two sets."""
-    d = np.asarray(distances, dtype=np.float64)
-    rows, cols = np.asarray(row_labels), np.asarray(col_labels)
-    if d.shape != (rows.size, cols.size):
-        raise ValueError(f"distances must be ({rows.size}, {cols.size}) for these labels, got {d.shape}")
-    same = rows[:, None] == cols[None, :]
-    return d[same], d[~same]
 
 
 # --------------------------------------------------------------------------- thresholds

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -57,6 +58,8 @@ __all__ = [
     "Evaluation",
     "distance_matrix",
     "pair_distances",
+    "split_pairs",
+    "cross_pairs",
     "rates_at",
     "threshold_sweep",
     "roc_curve",
@@ -172,6 +175,36 @@ def pair_distances(embeddings: ArrayLike, labels: ArrayLike) -> PairDistances:
         genuine_pairs=pairs[same],
         impostor_pairs=pairs[~same],
     )
+
+
+def split_pairs(distances: ArrayLike, labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Genuine and impostor distances of the unordered pairs ``i < j`` of a precomputed ``(n, n)`` matrix.
+
+    For distances computed some other way (the pixel baseline's); :func:`pair_distances` computes
+    the encodings' own. Returns ``(genuine, impostor)``, 1-D, in row-major ``(i, j)`` order.
+    """
+    d = np.asarray(distances, dtype=np.float64)
+    y = np.asarray(labels)
+    if d.ndim != 2 or d.shape[0] != d.shape[1] or d.shape[0] != y.size:
+        raise ValueError(f"distances must be ({y.size}, {y.size}) for {y.size} labels, got {d.shape}")
+    i, j = np.triu_indices(y.size, k=1)
+    same = y[i] == y[j]
+    return d[i[same], j[same]], d[i[~same], j[~same]]
+
+
+def cross_pairs(
+    distances: ArrayLike, row_labels: Sequence[str], col_labels: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Genuine and impostor distances of every (row, column) pair of an ``(n, m)`` matrix between two sets.
+
+    Returns ``(genuine, impostor)``, 1-D, in row-major order (e.g. val photos × train photos).
+    """
+    d = np.asarray(distances, dtype=np.float64)
+    rows, cols = np.asarray(row_labels), np.asarray(col_labels)
+    if d.shape != (rows.size, cols.size):
+        raise ValueError(f"distances must be ({rows.size}, {cols.size}) for these labels, got {d.shape}")
+    same = rows[:, None] == cols[None, :]
+    return d[same], d[~same]
 
 
 # --------------------------------------------------------------------------- one threshold
