@@ -19,6 +19,7 @@ from facedemo.analysis import classifier
 from facedemo.analysis import metrics
 from facedemo.errors import FacedemoError
 from facedemo.encoding.networks import default_threshold
+from tests.test_app_pages import table as table_under
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
@@ -258,7 +259,7 @@ def test_the_threshold_explorer_shows_the_classifier_and_does_not_retrain_on_a_t
     assert float(metrics_shown["Classifier accuracy"].rstrip("%")) >= 100 * MIN_VAL_ACCURACY
     assert float(metrics_shown["Classifier AUC"]) >= MIN_VAL_AUC
     assert "Threshold accuracy" in metrics_shown
-    table = next(f.value for f in at.dataframe if "balanced accuracy" in f.value.columns)
+    table = table_under(at, "classifier_table")
     assert list(table["rule"]) == ["classifier ŷ > 0.5", "calibrated threshold 1.18"]
     assert any("different people" in m.value for m in at.markdown)
 
@@ -267,6 +268,6 @@ def test_the_threshold_explorer_shows_the_classifier_and_does_not_retrain_on_a_t
     at.slider(key="threshold").set_value(0.9).run()
     assert not at.exception, [e.value for e in at.exception]
     assert trainings == [], "moving the threshold must not train the head again"
-    table = next(f.value for f in at.dataframe if "balanced accuracy" in f.value.columns)
+    table = table_under(at, "classifier_table")
     assert list(table["rule"])[-1] == "current threshold 0.90"
     assert table["false accepts"].iloc[-1] == "0 of 1,860"  # 0.90 is strict: no impostor below it

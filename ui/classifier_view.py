@@ -17,7 +17,7 @@ import streamlit as st
 from facedemo.analysis import classifier
 from facedemo.analysis import metrics
 from facedemo.encoding.networks import default_threshold
-from ui import frames, state
+from ui import frames, state, widgets
 from ui.charts import _data, _n, _q
 from ui.messages import attempt
 
@@ -176,7 +176,7 @@ def show_classifier(recipe: str, threshold: float) -> None:
     if round(threshold, 2) != round(result.threshold, 2):
         rows.append(_rule_row(f"current threshold {threshold:.2f}", current, test))
         points.append({"name": f"current {threshold:.2f}", "far": current.far, "tar": current.tar})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="classifier_table")
+    widgets.keyed_dataframe(pd.DataFrame(rows), hide_index=True, key="classifier_table")
     st.caption(
         f"Accuracy counts every pair once; with {test.n_impostor / test.n_genuine:.0f} impostor pairs to each genuine "
         "one, a rule that rejects nearly everyone still scores high. **Balanced accuracy**, the mean of TAR and "
