@@ -254,7 +254,7 @@ def test_people_enrol_from_the_gallery_with_an_emoji_name_then_recognise(app):
     assert any("Enrolled 🦄 Unicorn with 2 photos." in v for v in texts(app.success))
     assert "🦄 Unicorn" in list(table(app, "people_table")["name"])
     assert metric(app, "People") == "6"
-    assert app.text_input(key="people_new_name").value == ""  # the form is ready for the next person
+    assert not app.text_input(key="people_new_name").value  # the form is ready for the next person
     enrolled = [caption for image in app.image for caption in image.captions]
     assert {"Madonna · val 2", "Madonna · val 3"} <= set(enrolled)  # the new person's photos, by name
 

@@ -16,7 +16,7 @@ import pytest
 from bad_inputs import DATABASES, KINDS, NAMES, build_all, office
 from facedemo.people.database import FaceDatabase
 from facedemo.errors import DatabaseFileError, InvalidNameError, NoFaceFoundError, UnknownPersonError
-from test_app_pages import SAME, app, enrol_from_gallery, open_verify, page, texts  # noqa: F401 - app is a fixture
+from test_app_pages import SAME, app, enrol_from_gallery, metric, open_verify, page, table, texts  # noqa: F401 - app is a fixture
 from test_cli import run
 
 AT_THE_DOOR = "Photo at the door: "
@@ -62,7 +62,7 @@ def test_core(kind, files, encoder, upright):
 def test_cli_refuses_before_loading_a_model(kind, files):
     result = run("encode", str(files[kind]))
     errors = error_lines(result.stderr)
-    assert result.returncode == 1 and result.stdout == ""
+    assert result.returncode == 1 and not result.stdout
     assert len(errors) == 1 and all(words in errors[0] for words in KINDS[kind].words), errors
 
 
@@ -168,20 +168,20 @@ def test_name_cli_emoji_and_duplicate_names_are_enrolled(tmp_path, photo, encode
 def test_name_app(kind, app):
     spec = NAMES[kind]
     page(app, "app_pages/people.py")
-    people, photos = app.metric[0].value, app.metric[1].value
+    people, photos = metric(app, "People"), metric(app, "Enrolled photos")
     madonna = len(app.session_state["database"].people["madonna"])
     enrol_from_gallery(app, spec.text, ["val/madonna/2"])
     assert not app.exception
     if spec.words:
         assert any(spec.words in text for text in texts(app.error)), texts(app.error)
-        assert (app.metric[0].value, app.metric[1].value) == (people, photos)  # nothing changed
+        assert (metric(app, "People"), metric(app, "Enrolled photos")) == (people, photos)  # nothing changed
     elif spec.text == "madonna":
         expected = f"madonna was already enrolled: added 1 photo to theirs ({madonna + 1} in all)."
         assert any(expected in text for text in texts(app.success)), texts(app.success)
-        assert app.metric[0].value == people
+        assert metric(app, "People") == people
     else:
         assert any(f"Enrolled {spec.text} with 1 photo." in text for text in texts(app.success))
-        assert spec.text in list(app.dataframe[0].value["name"])
+        assert spec.text in list(table(app, "people_table")["name"])
 
 
 # --- database files, empty database, unknown claimed name ---------------------------------------------
@@ -209,12 +209,12 @@ def test_database_file_cli_refuses_and_leaves_the_file_alone(kind, tmp_path, pho
 def test_database_file_app_refuses_and_keeps_the_session_database(kind, app):
     build, words = DATABASES[kind]
     page(app, "app_pages/people.py")
-    before = (app.metric[0].value, app.metric[1].value)
+    before = (metric(app, "People"), metric(app, "Enrolled photos"))
     app.file_uploader(key="people_load").upload("office.npz", build(), "application/octet-stream").run()
     app.button(key="people_load_button").click().run()
     assert not app.exception
     assert any(text.startswith("Cannot load: 'office.npz'") and words in text for text in texts(app.error)), texts(app.error)
-    assert (app.metric[0].value, app.metric[1].value) == before
+    assert (metric(app, "People"), metric(app, "Enrolled photos")) == before
 
 
 def test_empty_database_everywhere(tmp_path, photo, app):

@@ -32,7 +32,7 @@ from bad_inputs import huge_jpeg, office
 from facedemo.people.database import FaceDatabase
 from facedemo.errors import FacedemoError
 from facedemo.io.images import WORK_MAX_SIDE, read_image
-from test_app_pages import SAME, app, enrol_from_gallery, open_verify, page, texts  # noqa: F401 - app is a fixture
+from test_app_pages import SAME, app, enrol_from_gallery, open_verify, page, table, texts  # noqa: F401 - app is a fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
@@ -119,13 +119,13 @@ def test_an_enrolled_database_comes_back_after_a_restart(app, photo, tmp_path):
     streamlit.cache_data.clear()  # a restarted server remembers no upload and no encoding
     fresh = open_verify()
     page(fresh, "app_pages/people.py")
-    assert "🦄 Unicorn" not in list(fresh.dataframe[0].value["name"])
+    assert "🦄 Unicorn" not in list(table(fresh, "people_table")["name"])
     fresh.file_uploader(key="people_load").upload(download.name, download.read_bytes(), "application/octet-stream").run()
     fresh.button(key="people_load_button").click().run()
     assert any("6 people" in text for text in texts(fresh.success))
     page(fresh, "app_pages/recognise.py")
     fresh.selectbox(key="q").set_value("val/mindy_kaling/3").run()
-    assert set(fresh.dataframe[0].value["person"].iloc[:2]) == {"mindy_kaling", "🦄 Unicorn"}
+    assert set(table(fresh, "recognise_ranking")["person"].iloc[:2]) == {"mindy_kaling", "🦄 Unicorn"}
 
 
 # --- privacy ---------------------------------------------------------------------------------------
@@ -203,12 +203,12 @@ def test_sessions_do_not_see_each_other(app, photo):
     app.file_uploader(key="a_upload").upload("mine.jpg", photo("val", "madonna", 2).read_bytes(), "image/jpeg").run()
     page(app, "app_pages/people.py")
     enrol_from_gallery(app, "Only in session A", ["val/madonna/2"])
-    assert "Only in session A" in list(app.dataframe[0].value["name"])
+    assert "Only in session A" in list(table(app, "people_table")["name"])
 
     other.radio(key="a_from").set_value("upload").run()
     assert other.file_uploader(key="a_upload").value is None
     page(other, "app_pages/people.py")
-    assert "Only in session A" not in list(other.dataframe[0].value["name"])
+    assert "Only in session A" not in list(table(other, "people_table")["name"])
     assert other.session_state["database"] is not app.session_state["database"]
 
 
