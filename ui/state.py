@@ -92,7 +92,7 @@ class UploadEncoding:
 def freeze_long_lived() -> None:
     """Hide every object alive now from the garbage collector (as ``FaceEncoder.load`` does after loading).
 
-    Once a page has imported Keras (the triplet loss, the classifier, the look inside the model),
+    Once a page has imported Keras (the triplet loss, the look inside the model),
     Streamlit calls ``keras.backend.clear_session()`` after every rerun of every page, and its full
     ``gc.collect()`` walks TensorFlow's ~370,000 objects: 0.1-0.3 s per slider move. Call this after
     loading something big that lives for the whole process.

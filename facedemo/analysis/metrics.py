@@ -44,9 +44,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from sklearn import metrics as sk_metrics
-from sklearn.exceptions import UndefinedMetricWarning as _SklearnUndefinedMetricWarning
-from sklearn.neighbors import NearestNeighbors
 
 from facedemo.people.matching import as_embeddings, distance_matrix, same_person
 
@@ -70,6 +67,17 @@ __all__ = [
     "rank1_accuracy",
     "evaluate",
 ]
+
+def _sklearn_metrics() -> Any:
+    """``sklearn.metrics``, imported on first use.
+
+    Importing scikit-learn and SciPy takes ~0.7 s and ~90 MB: every app page imports this module
+    for its vocabulary, and only the pages that compute a curve should pay for it.
+    """
+    from sklearn import metrics
+
+    return metrics
+
 
 class UndefinedMetricWarning(UserWarning):
     """A metric cannot be computed from this data (for example: no genuine pairs); it is nan."""
@@ -358,8 +366,10 @@ def _sweep(genuine: np.ndarray, impostor: np.ndarray) -> ThresholdSweep:
         return ThresholdSweep(empty, no_counts, no_counts, empty, empty, empty, 0, 0)
     y_true, y_score = _as_scores(genuine, impostor)
     with warnings.catch_warnings():  # one kind only: nan rates, warned about in this module's words
-        warnings.simplefilter("ignore", _SklearnUndefinedMetricWarning)
-        far, tar, score_cuts = sk_metrics.roc_curve(y_true, y_score, pos_label=1, drop_intermediate=False)
+        from sklearn.exceptions import UndefinedMetricWarning as SklearnUndefinedMetricWarning
+
+        warnings.simplefilter("ignore", SklearnUndefinedMetricWarning)
+        far, tar, score_cuts = _sklearn_metrics().roc_curve(y_true, y_score, pos_label=1, drop_intermediate=False)
     ta, fa = _counts(tar, n_g), _counts(far, n_i)
     return ThresholdSweep(
         thresholds=_candidate_thresholds(-score_cuts[1:]),  # score_cuts[0] is +inf: accept nothing
@@ -431,7 +441,7 @@ def roc_curve(
 
 def _auc_from_sweep(sweep: ThresholdSweep) -> float:
     """The trapezoidal area under the sweep's ROC (:func:`sklearn.metrics.auc`); a tie's diagonal counts half."""
-    return float(sk_metrics.auc(sweep.far, sweep.tar))
+    return float(_sklearn_metrics().auc(sweep.far, sweep.tar))
 
 
 def roc_auc(genuine: ArrayLike, impostor: ArrayLike) -> float:
@@ -460,7 +470,7 @@ def roc_auc(genuine: ArrayLike, impostor: ArrayLike) -> float:
     g, imp = _validated_pair(genuine, impostor)
     if not _require_both_sides(g, imp, "ROC AUC"):
         return math.nan
-    return float(sk_metrics.roc_auc_score(*_as_scores(g, imp)))
+    return float(_sklearn_metrics().roc_auc_score(*_as_scores(g, imp)))
 
 
 def _eer_from_sweep(sweep: ThresholdSweep) -> tuple[float, float]:
@@ -577,6 +587,8 @@ def _rank1_hits(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     queries = np.flatnonzero(counts[inverse] >= 2)
     if queries.size == 0:
         return np.empty(0, dtype=bool)
+    from sklearn.neighbors import NearestNeighbors
+
     index = NearestNeighbors(n_neighbors=1, algorithm="brute", metric="euclidean").fit(x)
     # no query points given: each fitted photo's neighbours, the photo itself left out
     nearest = index.kneighbors(return_distance=False)[queries, 0]

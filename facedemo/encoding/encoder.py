@@ -164,7 +164,7 @@ def _freeze_long_lived() -> None:
     """Move every object alive now (TensorFlow, Keras, the model) out of the garbage collector's sight.
 
     Streamlit calls ``keras.backend.clear_session()`` after every rerun of any page once Keras is
-    imported (encoding no longer imports it, but the triplet, classifier and inside pages do), and
+    imported (encoding never imports it; the triplet and inside pages do), and
     that runs a full ``gc.collect()``: ~0.2 s over the ~370,000 objects of TensorFlow, Keras, Altair
     and pandas, on every slider move. Here it keeps the loaded models and the imports out of it. Frozen objects are
     skipped: the collection then takes ~2 ms. They live for the whole process anyway. (No
