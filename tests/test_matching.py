@@ -64,3 +64,20 @@ def test_the_notebook_functions_agree_with_the_database_at_the_boundary(encoder,
     assert capsys.readouterr().out == "It's elton, welcome in!\n"
     who_is_it(path, database, encoder, threshold=above)
     assert capsys.readouterr().out == f"it's elton, the distance is {exact}\n"
+
+
+def test_a_plain_dict_database_is_photo_against_photo_so_it_uses_the_pair_threshold(encoder, photo, capsys):
+    """A dict holds one encoding per person: the pair threshold (aligned: 1.18) applies, not the mean one (1.17)."""
+    path = photo("val", "madonna", 0)
+    encoding = img_to_encoding(path, encoder, recipe="aligned").reshape(-1).astype(np.float64)
+    across = unit(5).astype(np.float64)
+    across -= across @ encoding * encoding
+    across /= np.linalg.norm(across)
+    wanted = 1.175  # between the mean threshold 1.17 and the pair threshold 1.18
+    angle = 2 * np.arcsin(wanted / 2)
+    enrolled = np.cos(angle) * encoding + np.sin(angle) * across
+    distance, door_open = verify(path, "madonna", {"madonna": enrolled[None]}, encoder, recipe="aligned")
+    assert (round(distance, 4), door_open) == (wanted, True)
+    assert capsys.readouterr().out == "It's madonna, welcome in!\n"
+    assert who_is_it(path, {"madonna": enrolled[None]}, encoder, recipe="aligned")[1] == "madonna"
+    assert capsys.readouterr().out.startswith("it's madonna, the distance is 1.17")

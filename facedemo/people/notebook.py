@@ -43,12 +43,22 @@ def _recipe_of(database: Database, recipe: str | None) -> str:
     return database.recipe if isinstance(database, FaceDatabase) else "course"
 
 
+def _comparison_of(database: Database, comparison: str | None) -> str:
+    """What the photo is compared with: a ``FaceDatabase`` person's ``mean`` (default) or ``nearest``
+    photo; a ``dict`` holds one encoding per person, so one photo against one photo (``pair``)."""
+    if comparison:
+        return comparison
+    return DEFAULT_COMPARISON if isinstance(database, FaceDatabase) else "pair"
+
+
 def _threshold(recipe: str, comparison: str, model) -> float:
     """The calibrated threshold for ``recipe`` and ``comparison`` with the network of ``model``."""
     return get_network(getattr(model, "network", DEFAULT_NETWORK)).threshold(recipe, comparison)
 
 
 def _distance(encoding: np.ndarray, identity: str, database: Database, comparison: str) -> float:
+    """The distance from ``encoding`` to ``identity``: by ``comparison`` in a ``FaceDatabase``, to the one
+    enrolled encoding in a ``dict``."""
     if isinstance(database, FaceDatabase):
         return database.distance(encoding, identity, comparison=comparison)
     if identity not in database:
@@ -65,17 +75,18 @@ def _distance(encoding: np.ndarray, identity: str, database: Database, compariso
 
 def verify(image_path: ImageSource, identity: str, database: Database, model, *,
            recipe: str | None = None, threshold: float | None = None,
-           comparison: str = DEFAULT_COMPARISON) -> tuple[float, bool]:
+           comparison: str | None = None) -> tuple[float, bool]:
     """Is the person in ``image_path`` really ``identity``? (1:1 verification)
 
     Prints "It's NAME, welcome in!" when ``dist < threshold``, else "It's not NAME, please go away".
+    The default threshold is the one calibrated for what is compared (see :func:`_comparison_of`).
 
     Returns
     -------
     dist : float, the L2 distance between the photo's encoding and ``identity``'s.
     door_open : bool, True when the door opens.
     """
-    recipe = _recipe_of(database, recipe)
+    recipe, comparison = _recipe_of(database, recipe), _comparison_of(database, comparison)
     threshold = _threshold(recipe, comparison, model) if threshold is None else threshold
     encoding = img_to_encoding(image_path, model, recipe=recipe)
     dist = _distance(encoding, identity, database, comparison)
@@ -86,7 +97,7 @@ def verify(image_path: ImageSource, identity: str, database: Database, model, *,
 
 def who_is_it(image_path: ImageSource, database: Database, model, *,
               recipe: str | None = None, threshold: float | None = None,
-              comparison: str = DEFAULT_COMPARISON) -> tuple[float, str | None]:
+              comparison: str | None = None) -> tuple[float, str | None]:
     """Who is the person in ``image_path``? (1:K recognition)
 
     Prints "it's NAME, the distance is D", or "Not in the database." when even the nearest
@@ -94,15 +105,16 @@ def who_is_it(image_path: ImageSource, database: Database, model, *,
     equal to the threshold is no match, as in :meth:`FaceDatabase.identify`). Then ``identity``
     is still the nearest name, as in the notebook; an empty database gives ``(inf, None)``.
     """
-    recipe = _recipe_of(database, recipe)
+    recipe, comparison = _recipe_of(database, recipe), _comparison_of(database, comparison)
     threshold = _threshold(recipe, comparison, model) if threshold is None else threshold
     encoding = img_to_encoding(image_path, model, recipe=recipe)
-    names = database.names if isinstance(database, FaceDatabase) else sorted(database)
-    min_dist, identity = float("inf"), None
-    for name in names:
-        dist = _distance(encoding, name, database, comparison)
-        if dist < min_dist:
-            min_dist, identity = dist, name
+    if isinstance(database, FaceDatabase):
+        ranking = database.ranking(encoding, comparison=comparison)
+        min_dist, identity = (ranking[0].distance, ranking[0].name) if ranking else (float("inf"), None)
+    else:
+        distances = {name: _distance(encoding, name, database, comparison) for name in sorted(database)}
+        identity = min(distances, key=distances.get, default=None)
+        min_dist = distances[identity] if identity is not None else float("inf")
     if not same_person(min_dist, threshold):
         print("Not in the database.")
     else:
