@@ -166,7 +166,7 @@ if own["nearest"] < pair_threshold:
     st.caption(
         f"With **nearest**, the pair-calibrated threshold {pair_threshold:.2f} lets **{let_in} of "
         f"{nearest.impostor.size}** impostor checks through; that is why the database uses its own threshold per "
-        f"comparison (`facedemo.encoding.recipes`: pair {pair_threshold:.2f}, mean {own['mean']:.2f}, nearest {own['nearest']:.2f})."
+        f"comparison (`facedemo.encoding.networks`: pair {pair_threshold:.2f}, mean {own['mean']:.2f}, nearest {own['nearest']:.2f})."
     )
 else:
     st.caption(

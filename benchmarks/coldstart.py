@@ -37,6 +37,7 @@ def main() -> None:
 
     from facedemo.encoding.encoder import FaceEncoder
     from facedemo.encoding.networks import default_threshold
+    from facedemo.people.matching import compare
 
     step("import_facedemo_s")
     encoder = FaceEncoder.load()
@@ -44,11 +45,11 @@ def main() -> None:
     first = encoder.encode(sys.argv[1])
     step("first_photo_s")
     second = encoder.encode(sys.argv[2])
-    distance = float(((first.vector - second.vector) ** 2).sum() ** 0.5)
+    verdict = compare(first.vector, second.vector, default_threshold("aligned", "pair"))
     step("second_photo_s")
     result = {
-        "distance": distance,
-        "same_person": distance < default_threshold("aligned", "pair"),
+        "distance": verdict.distance,
+        "same_person": verdict.same,
         "steps": steps,
         "total_in_process_s": time.perf_counter() - START,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

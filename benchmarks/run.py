@@ -248,16 +248,17 @@ def run(quick: bool) -> dict:
 
     print("model and detector ...", file=sys.stderr, flush=True)
     from facedemo.encoding.encoder import FaceEncoder
-    from facedemo.encoding.recipes import crop_face
-    from facedemo.encoding.scaling import standardise
+    from facedemo.encoding.networks import default_threshold, get_network
+    from facedemo.encoding.recipes import get_recipe
     from facedemo.io.images import read_image
-    from facedemo.encoding.networks import default_threshold
+    from facedemo.people.matching import compare
 
     encoder = FaceEncoder.load()
     embedder = encoder.embedder
     rgbs = [read_image(p) for p in photos[:32]]
     faces = [encoder.detector.detect(rgb)[0] for rgb in rgbs]
-    crops = np.stack([standardise(crop_face(rgb, face)) for rgb, face in zip(rgbs, faces)])
+    recipe, scaling = get_recipe("aligned"), get_network(encoder.network).scaling_for("aligned")
+    crops = np.stack([scaling(recipe.crop(rgb, face)) for rgb, face in zip(rgbs, faces)])
     figures["detect_one_photo_s"] = median_time(lambda: encoder.detector.detect(rgbs[0]), repeats, warmup=2)
     figures["embed_one_face_s"] = median_time(lambda: embedder.embed(crops[:1]), repeats, warmup=2)
     batch_s = median_time(lambda: embedder.embed(crops), 1 if quick else 5)
@@ -266,7 +267,7 @@ def run(quick: bool) -> dict:
 
     def verify() -> bool:
         first, second = encoder.encode(photo_a), encoder.encode(photo_b)
-        return float(np.linalg.norm(first.vector - second.vector)) < threshold
+        return compare(first.vector, second.vector, threshold).same
 
     figures["verify_two_photos_s"] = median_time(verify, repeats, warmup=1)
 

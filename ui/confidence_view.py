@@ -103,11 +103,11 @@ def how_sure(distance: float, threshold: float, *, against: str = "photo", compa
     """Render "How sure is it?": P(same person) at ``distance`` and the errors of ``threshold``.
 
     ``against`` is ``"photo"`` (photo vs photo: every pair of gallery photos) or ``"person"``
-    (photo vs an enrolled person by ``comparison``; ``pair`` compares with the nearest photo, as
-    the database does). ``people`` > 1: the photo was compared with that many people (1:K).
+    (photo vs an enrolled person by ``comparison``, ``mean`` or ``nearest``). ``people`` > 1: the
+    photo was compared with that many people (1:K).
     """
     recipe = state.recipe()
-    kind = "pair" if against == "photo" else ("nearest" if comparison == "pair" else comparison)
+    kind = "pair" if against == "photo" else comparison
     album = attempt(lambda: state.album(recipe), what="The gallery's figures are not available: ")
     if album is None:
         return

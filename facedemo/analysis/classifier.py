@@ -52,6 +52,7 @@ from facedemo.analysis import metrics
 from facedemo.errors import FacedemoError
 from facedemo.gallery.labelled import LabelledEncodings
 from facedemo.encoding.networks import default_threshold
+from facedemo.people.matching import paired_distances
 
 __all__ = [
     "PairFeatures",
@@ -132,7 +133,7 @@ def _features(a: np.ndarray, b: np.ndarray, i: np.ndarray, j: np.ndarray, same: 
     return PairFeatures(
         features=diff.astype(np.float32),
         same=same,
-        distances=np.sqrt(np.einsum("ij,ij->i", diff, diff)),
+        distances=paired_distances(a[i], b[j]),
         pairs=np.stack([i, j], axis=1),
     )
 

@@ -118,6 +118,19 @@ def l2_distance(a: ArrayLike, b: ArrayLike) -> float:
     return float(distance_matrix(a, b)[0, 0])
 
 
+def paired_distances(a: ArrayLike, b: ArrayLike) -> np.ndarray:
+    """Row by row: ``||a[k] - b[k]||`` for two ``(n, d)`` arrays, as an ``(n,)`` float64 array.
+
+    Computed from the differences (exact for near-equal rows); for every row against every row,
+    see :func:`distance_matrix`.
+    """
+    a, b = as_embeddings(a, "a"), as_embeddings(b, "b")
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
+    difference = a - b
+    return np.sqrt(np.einsum("ij,ij->i", difference, difference))
+
+
 PERSON_COMPARISONS = ("mean", "nearest")
 
 
