@@ -30,6 +30,7 @@ from ui.messages import attempt
 GRID = 4
 FLASH = "people_flash"
 ROUND = "people_upload_round"
+SIZES = " or ".join(sorted({str(network.embedding_size) for network in NETWORKS.values()}, key=int))
 ss = st.session_state
 
 
@@ -172,7 +173,7 @@ st.caption(
 )
 st.info(
     "Privacy: uploaded photos stay in this browser session and are **not written to disk**. The database "
-    "file you can download holds **encodings (128 or 512 numbers per photo, by model) and names** — with each photo's sha256 "
+    f"file you can download holds **encodings ({SIZES} numbers per photo, by model) and names** — with each photo's sha256 "
     "and file name — **not the photos**. The server keeps nothing after you leave, unless someone presses "
     "**Keep as this server's office** (encodings and names only): download the file to keep your database.",
     icon="🔒",

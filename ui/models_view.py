@@ -39,12 +39,13 @@ def model_figures(recipe: str, network: str) -> tuple[dict, pd.DataFrame]:
 
 
 def show_models_side_by_side(recipe: str) -> None:
-    """A table of both models' gallery figures and their ROC curves on one chart."""
-    st.subheader("Two FaceNets side by side")
+    """A table of every model's gallery figures and their ROC curves on one chart."""
+    st.subheader("Two FaceNets side by side" if len(NETWORKS) == 2 else f"{len(NETWORKS)} FaceNets side by side")
+    listed = " and ".join(f"{network.title.split(' (')[0]} ({network.embedding_size}-d)" for network in NETWORKS.values())
     st.caption(
-        "The same 118 gallery photos, the same face crops, two networks: the course's Keras FaceNet (128-d) and "
-        "FaceNet trained on CASIA-WebFace (512-d). Each is cut at its own calibrated threshold: distances of "
-        "two models live in different spaces and are never compared with each other."
+        f"The same 118 gallery photos, the same face crops, {len(NETWORKS)} networks: {listed}. Each is cut at "
+        "its own calibrated threshold: distances of two models live in different spaces and are never "
+        "compared with each other."
     )
     shown = [network for network in NETWORKS
              if attempt(lambda: model_figures(recipe, network), what=f"{NETWORKS[network].title}: ") is not None]
@@ -78,6 +79,6 @@ def side_by_side(recipe: str, networks: tuple[str, ...]) -> tuple[pd.DataFrame, 
         color=alt.Color("model:N", scale=alt.Scale(domain=titles, range=colours),
                         legend=alt.Legend(orient="bottom", title=None, labelLimit=400, labelFontSize=14)),
         tooltip=["model:N", alt.Tooltip("FAR:Q", format=".2%"), alt.Tooltip("TAR:Q", format=".2%")],
-    ).properties(width="container", height=360, title="ROC curves of both models on the same pairs").configure_axis(
+    ).properties(width="container", height=360, title="ROC curves of the models on the same pairs").configure_axis(
         labelFontSize=14, titleFontSize=16)
     return table, charts.vega_lite_dict(chart)
