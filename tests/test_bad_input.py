@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bad_inputs import DATABASES, KINDS, NAMES, build_all, office
+from tests.bad_inputs import DATABASES, KINDS, NAMES, build_all, office
 from facedemo.people.database import FaceDatabase
 from facedemo.errors import DatabaseFileError, InvalidNameError, NoFaceFoundError, UnknownPersonError
-from test_app_pages import SAME, app, enrol_from_gallery, metric, open_verify, page, table, texts  # noqa: F401 - app is a fixture
-from test_cli import run
+from tests.test_app_pages import SAME, app, enrol_from_gallery, metric, open_verify, page, table, texts  # noqa: F401 - app is a fixture
+from tests.test_cli import run
 
 AT_THE_DOOR = "Photo at the door: "
 REACHES_DETECTION = [kind for kind, spec in KINDS.items() if not spec.before_model]

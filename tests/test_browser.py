@@ -11,7 +11,7 @@ import pytest
 from facedemo.gallery.album import photo_name
 from ui.pages import PAGES
 
-from browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium, streamlit_server
+from tests.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium, streamlit_server
 
 SAME = "Same person — the door opens"
 DIFFERENT = "Different people — the door stays shut"

@@ -18,7 +18,7 @@ import numpy as np
 from facedemo.detection.faces import FaceDetector
 from facedemo.encoding.networks import DEFAULT_NETWORK, get_network
 from facedemo.encoding.recipes import DEFAULT_RECIPE, Prepared, get_recipe
-from facedemo.encoding.runtime import INPUT_SIZE, Embedder
+from facedemo.encoding.runtime import Embedder
 from facedemo.errors import FacedemoError
 from facedemo.io.images import WORK_MAX_SIDE, ImageSource, read_image
 
@@ -178,4 +178,4 @@ def _display_name(label: str) -> str:
     return label if label.startswith("the ") else f"'{Path(label).name}'"
 
 
-__all__ = ["Encoding", "Failure", "FaceEncoder", "Prepared", "content_hash", "INPUT_SIZE"]
+__all__ = ["Encoding", "Failure", "FaceEncoder", "Prepared", "content_hash"]

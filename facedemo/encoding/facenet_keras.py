@@ -15,7 +15,7 @@ from typing import Any
 
 from facedemo.assets import course_package, keras2_rebuild
 from facedemo.assets.downloads import Progress, say
-from facedemo.encoding.runtime import INPUT_SIZE, Embedder, tflite_embedder
+from facedemo.encoding.runtime import Embedder, tflite_embedder
 
 EMBEDDING_SIZE = 128
 WEIGHT_COUNT = keras2_rebuild.WEIGHT_COUNT
@@ -69,4 +69,4 @@ class _LazyKerasModel:
         return self._get()(*args, **kwargs)
 
 
-__all__ = ["EMBEDDING_SIZE", "INPUT_SIZE", "WEIGHT_COUNT", "files", "load", "set_up", "tflite_path"]
+__all__ = ["EMBEDDING_SIZE", "WEIGHT_COUNT", "files", "load", "set_up", "tflite_path"]

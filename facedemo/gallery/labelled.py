@@ -3,8 +3,8 @@
 Encoding the 118 gallery photos takes most of a minute on 2 CPU cores (face detection
 dominates), so :func:`encode_folder` keeps the result in ``.cache/``. The key is everything that
 decides an encoding: the photos' names and bytes, the recipe (and its crop settings), the
-detector's settings, the network's name, the sha256 of each of its files and its pixel scaling for
-that recipe. A changed model file or a changed scaling is a new key, never a stale hit.
+detector's settings and the sha256 of its three stage files (for a recipe that finds faces), the
+network's name, the sha256 of each of its files and its pixel scaling for that recipe. A changed model file or a changed scaling is a new key, never a stale hit.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from facedemo.assets.downloads import file_fingerprint, sha256_of
-from facedemo.assets.locations import cache_dir
+from facedemo.assets.locations import cache_dir, models_dir
+from facedemo.assets.mtcnn_stages import STAGES, stage_path
 from facedemo.detection.faces import MIN_CONFIDENCE, STAGE_THRESHOLDS, Face
 from facedemo.encoding.encoder import Failure, FaceEncoder
 from facedemo.encoding.networks import DEFAULT_NETWORK, get_network
@@ -57,15 +58,22 @@ class LabelledEncodings:
         return get_recipe(self.recipe).crop(rgb, face)
 
 
+def _fingerprint(path: Path) -> str:
+    """sha256 of a model file, or ``"missing"`` (its key then never matches a set-up machine's)."""
+    return file_fingerprint(path) if Path(path).is_file() else "missing"
+
+
 def pipeline_key(recipe: str, network: str) -> str:
     """Everything but the photos that decides an encoding, as one JSON string (see the module's text)."""
-    entry = get_network(network)
+    entry, steps = get_network(network), get_recipe(recipe)
+    detector = {"stages": STAGE_THRESHOLDS, "min_confidence": MIN_CONFIDENCE,
+                "files": [_fingerprint(stage_path(stage, models_dir())) for stage in STAGES]} if steps.uses_faces else None
     return json.dumps({
         "format": CACHE_FORMAT,
-        "recipe": get_recipe(recipe).version,
-        "detector": {"stages": STAGE_THRESHOLDS, "min_confidence": MIN_CONFIDENCE},
+        "recipe": steps.version,
+        "detector": detector,
         "network": entry.name,
-        "files": sorted(file_fingerprint(path) for path in entry.files()),
+        "files": sorted(_fingerprint(path) for path in entry.files()),
         "scaling": entry.scaling_for(recipe).name,
     }, sort_keys=True)
 
