@@ -9,8 +9,8 @@ import streamlit as st
 
 from facedemo.analysis import projection
 from facedemo.encoding.networks import NETWORKS
-from facedemo.people.matching import same_person
 from facedemo.gallery.album import Album, parse_photo_ids, person_title
+from facedemo.people.matching import same_person
 from ui import charts, frames, state, widgets
 from ui.messages import album_or_stop, attempt
 

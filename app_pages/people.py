@@ -18,12 +18,12 @@ import pandas as pd
 import streamlit as st
 
 from facedemo import assets
-from facedemo.gallery.album import photo_name
-from facedemo.people.database import FaceDatabase, clean_name
-from facedemo.errors import FacedemoError
-from facedemo.io.images import image_to_png
 from facedemo.encoding.networks import NETWORKS
 from facedemo.encoding.recipes import RECIPES
+from facedemo.errors import FacedemoError
+from facedemo.gallery.album import photo_name
+from facedemo.io.images import image_to_png
+from facedemo.people.database import FaceDatabase, clean_name
 from ui import state, widgets
 from ui.messages import attempt
 

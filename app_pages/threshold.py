@@ -6,16 +6,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from facedemo.analysis import calibration
-from facedemo.analysis import metrics
-from facedemo.encoding.networks import NETWORKS
+from facedemo.analysis import calibration, metrics
+from facedemo.encoding.networks import NETWORKS, NOTEBOOK_THRESHOLD, default_threshold
 from facedemo.encoding.recipes import RECIPES
-from facedemo.encoding.networks import NOTEBOOK_THRESHOLD, default_threshold
 from facedemo.gallery.album import Album
 from ui import charts, frames, state, widgets
 from ui.classifier_view import show_classifier
-from ui.models_view import show_models_side_by_side
 from ui.messages import album_or_stop, attempt
+from ui.models_view import show_models_side_by_side
 
 SETS = {"train + val": "every gallery photo", "train": "the train photos", "val": "the val photos"}
 

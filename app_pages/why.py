@@ -6,14 +6,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from facedemo.analysis import calibration
-from facedemo.analysis import metrics
-from facedemo.analysis import naive
-from facedemo.io.images import read_image
-from facedemo.encoding.recipes import RECIPES
+from facedemo.analysis import calibration, metrics, naive
 from facedemo.encoding.networks import default_threshold
-from facedemo.people.matching import same_person
+from facedemo.encoding.recipes import RECIPES
 from facedemo.gallery.album import Album, parse_photo_ids
+from facedemo.io.images import read_image
+from facedemo.people.matching import same_person
 from ui import charts, frames, state, widgets
 from ui.messages import album_or_stop, attempt
 

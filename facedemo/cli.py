@@ -13,10 +13,9 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from facedemo.errors import FacedemoError
-from facedemo.encoding.networks import DEFAULT_NETWORK, NETWORKS
+from facedemo.encoding.networks import COMPARISONS, DEFAULT_COMPARISON, DEFAULT_NETWORK, NETWORKS, default_threshold
 from facedemo.encoding.recipes import DEFAULT_RECIPE, RECIPES
-from facedemo.encoding.networks import COMPARISONS, DEFAULT_COMPARISON, default_threshold
+from facedemo.errors import FacedemoError
 
 
 def _quiet_tensorflow() -> None:
@@ -267,9 +266,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _naive_auc(folder: str) -> float:
+    from facedemo.analysis.naive import pixel_auc
     from facedemo.io.folders import labelled_photos
     from facedemo.io.images import read_image
-    from facedemo.analysis.naive import pixel_auc
 
     paths, labels = labelled_photos(folder)
     return pixel_auc([read_image(p) for p in paths], labels)

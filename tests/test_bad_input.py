@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.bad_inputs import DATABASES, KINDS, NAMES, build_all, office
-from facedemo.people.database import FaceDatabase
 from facedemo.errors import DatabaseFileError, InvalidNameError, NoFaceFoundError, UnknownPersonError
+from facedemo.people.database import FaceDatabase
+from tests.bad_inputs import DATABASES, KINDS, NAMES, build_all, office
 from tests.test_app_pages import SAME, app, enrol_from_gallery, metric, open_verify, page, table, texts  # noqa: F401 - app is a fixture
 from tests.test_cli import run
 

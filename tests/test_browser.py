@@ -9,9 +9,8 @@ from __future__ import annotations
 import pytest
 
 from facedemo.gallery.album import photo_name
-from ui.pages import PAGES
-
 from tests.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium, streamlit_server
+from ui.pages import PAGES
 
 SAME = "Same person — the door opens"
 DIFFERENT = "Different people — the door stays shut"

@@ -15,10 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from facedemo.analysis import classifier
-from facedemo.analysis import metrics
-from facedemo.errors import FacedemoError
+from facedemo.analysis import classifier, metrics
 from facedemo.encoding.networks import default_threshold
+from facedemo.errors import FacedemoError
 from tests.test_app_pages import table as table_under
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from facedemo.errors import DatabaseFileError, InvalidNameError, UnknownPersonError
 from facedemo.io.folders import people_in_folder
 from facedemo.people.database import FaceDatabase, clean_name
-from facedemo.errors import DatabaseFileError, InvalidNameError, UnknownPersonError
 
 
 def unit(seed: int) -> np.ndarray:

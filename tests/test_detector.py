@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from facedemo import assets
-from facedemo.errors import ModelFileError
 from facedemo.detection.faces import MIN_CONFIDENCE, STAGE_THRESHOLDS, FaceDetector
-from facedemo.io.images import downscale, read_image
 from facedemo.detection.mtcnn_lite import MTCNNLite, area_resize, crop_and_resize, nms, pyramid_scales, stage_path
+from facedemo.errors import ModelFileError
+from facedemo.io.images import downscale, read_image
 
 ROOT = Path(__file__).resolve().parent.parent
 LANDMARK_TOLERANCE_PX = 2

@@ -7,10 +7,10 @@ import pytest
 
 from facedemo.analysis import metrics
 from facedemo.analysis.calibration import calibrate, person_distances
-from facedemo.people.database import FaceDatabase
-from facedemo.gallery.labelled import encode_folder
-from facedemo.people.notebook import verify, who_is_it
 from facedemo.encoding.networks import default_threshold
+from facedemo.gallery.labelled import encode_folder
+from facedemo.people.database import FaceDatabase
+from facedemo.people.notebook import verify, who_is_it
 
 PEOPLE = ["ben_afflek", "elton_john", "jerry_seinfeld", "madonna", "mindy_kaling"]
 
@@ -107,9 +107,9 @@ def test_multiple_comparisons_bring_impostors_closer(train, val):
 
 
 def test_naive_pixel_distance_is_little_better_than_chance(gallery_dir, train, val):
+    from facedemo.analysis.naive import pixel_auc
     from facedemo.io.folders import labelled_photos
     from facedemo.io.images import read_image
-    from facedemo.analysis.naive import pixel_auc
 
     paths, labels = labelled_photos(gallery_dir)
     naive_auc = pixel_auc([read_image(p) for p in paths], labels)

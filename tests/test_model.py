@@ -9,11 +9,11 @@ import pytest
 from PIL import Image
 
 from facedemo.assets import course_package
-from facedemo.errors import NoFaceFoundError
-from facedemo.io.images import read_image
+from facedemo.assets.keras2_rebuild import rebuild_legacy_model
 from facedemo.encoding.facenet_keras import EMBEDDING_SIZE, WEIGHT_COUNT
 from facedemo.encoding.runtime import INPUT_SIZE
-from facedemo.assets.keras2_rebuild import rebuild_legacy_model
+from facedemo.errors import NoFaceFoundError
+from facedemo.io.images import read_image
 
 
 def test_architecture(encoder):

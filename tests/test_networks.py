@@ -8,13 +8,12 @@ import json
 import numpy as np
 import pytest
 
-from facedemo.assets import casia_wheel
 from facedemo.analysis import metrics
 from facedemo.analysis.calibration import calibrate
-from facedemo.people.database import FaceDatabase
+from facedemo.assets import casia_wheel
+from facedemo.encoding.networks import default_threshold, get_network
 from facedemo.errors import DatabaseFileError, FacedemoError
-from facedemo.encoding.networks import get_network
-from facedemo.encoding.networks import default_threshold
+from facedemo.people.database import FaceDatabase
 from tests.test_cli import run
 
 

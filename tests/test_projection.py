@@ -10,10 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from facedemo.analysis import metrics, projection
 from facedemo.gallery import album
 from ui import frames as tables
-from facedemo.analysis import metrics
-from facedemo.analysis import projection
 
 
 def _oracle(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

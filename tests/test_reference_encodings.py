@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 REFERENCE = Path(__file__).with_name("reference_encodings.json")
 PHOTOS = ("val/madonna/0", "val/elton_john/1", "val/jerry_seinfeld/2", "val/mindy_kaling/3",

@@ -28,10 +28,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from tests.bad_inputs import huge_jpeg, office
-from facedemo.people.database import FaceDatabase
 from facedemo.errors import FacedemoError
 from facedemo.io.images import WORK_MAX_SIDE, read_image
+from facedemo.people.database import FaceDatabase
+from tests.bad_inputs import huge_jpeg, office
 from tests.test_app_pages import SAME, app, enrol_from_gallery, open_verify, page, table, texts  # noqa: F401 - app is a fixture
 
 ROOT = Path(__file__).resolve().parent.parent

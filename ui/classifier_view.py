@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from facedemo.analysis import classifier
-from facedemo.analysis import metrics
+from facedemo.analysis import classifier, metrics
 from facedemo.encoding.networks import default_threshold
 from ui import frames, state, widgets
 from ui.charts import _data, _n, _q

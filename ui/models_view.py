@@ -7,8 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from facedemo.analysis import metrics
-from facedemo.encoding.networks import NETWORKS
-from facedemo.encoding.networks import default_threshold
+from facedemo.encoding.networks import NETWORKS, default_threshold
 from ui import charts, frames, state, widgets
 from ui.messages import attempt
 

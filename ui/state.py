@@ -23,16 +23,14 @@ import numpy as np
 import streamlit as st
 
 from facedemo import assets
-from facedemo.people.database import FaceDatabase
+from facedemo.detection.faces import Face, FaceDetector
 from facedemo.encoding.encoder import FaceEncoder
-from facedemo.errors import FacedemoError, TooSlowError
-from facedemo.detection.faces import Face
-from facedemo.gallery.labelled import LabelledEncodings, encode_folder
-from facedemo.detection.faces import FaceDetector
-from facedemo.encoding.networks import DEFAULT_NETWORK, NETWORKS, get_network
+from facedemo.encoding.networks import DEFAULT_COMPARISON, DEFAULT_NETWORK, NETWORKS, default_threshold, get_network
 from facedemo.encoding.recipes import DEFAULT_RECIPE, RECIPES
-from facedemo.encoding.networks import DEFAULT_COMPARISON, default_threshold
+from facedemo.errors import FacedemoError, TooSlowError
 from facedemo.gallery.album import Album
+from facedemo.gallery.labelled import LabelledEncodings, encode_folder
+from facedemo.people.database import FaceDatabase
 from ui.frames import data_uri
 
 THRESHOLD_RANGE = (0.0, 2.0)

@@ -22,14 +22,14 @@ import streamlit as st
 from PIL import Image, ImageDraw
 
 from facedemo import assets
+from facedemo.detection.faces import Face
+from facedemo.encoding.networks import DEFAULT_COMPARISON, get_network
+from facedemo.encoding.recipes import get_recipe
+from facedemo.errors import FacedemoError
 from facedemo.gallery.album import folder_photo_ids, photo_name, photo_parts
 from facedemo.io.folders import people_in_folder
-from facedemo.people.database import FaceDatabase, Photo
-from facedemo.errors import FacedemoError
-from facedemo.detection.faces import Face
 from facedemo.io.images import downscale
-from facedemo.encoding.recipes import get_recipe
-from facedemo.encoding.networks import DEFAULT_COMPARISON, get_network
+from facedemo.people.database import FaceDatabase, Photo
 from facedemo.people.matching import same_person
 from ui import charts, state
 from ui.messages import attempt

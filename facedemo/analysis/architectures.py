@@ -26,10 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from facedemo.errors import FacedemoError
-from facedemo.io.images import WORK_MAX_SIDE, ImageSource, read_image
 from facedemo.encoding.facenet_keras import EMBEDDING_SIZE, WEIGHT_COUNT
 from facedemo.encoding.runtime import INPUT_SIZE
+from facedemo.errors import FacedemoError
+from facedemo.io.images import WORK_MAX_SIDE, ImageSource, read_image
 
 NOTEBOOK_INPUT_SHAPE = (3, 96, 96)  # (n_C, n_H, n_W): channels first
 NOTEBOOK_PARAMETERS = 3_743_280

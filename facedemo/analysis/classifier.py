@@ -49,9 +49,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.class_weight import compute_class_weight
 
 from facedemo.analysis import metrics
+from facedemo.encoding.networks import default_threshold
 from facedemo.errors import FacedemoError
 from facedemo.gallery.labelled import LabelledEncodings
-from facedemo.encoding.networks import default_threshold
 from facedemo.people.matching import paired_distances
 
 __all__ = [

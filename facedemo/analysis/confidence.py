@@ -44,8 +44,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.isotonic import IsotonicRegression
 
-from facedemo.analysis import calibration
-from facedemo.analysis import metrics
+from facedemo.analysis import calibration, metrics
 from facedemo.analysis.metrics import UndefinedMetricWarning
 
 __all__ = ["EQUAL_ODDS", "Confidence", "HowSure", "with_prior", "reference_distances", "how_sure"]

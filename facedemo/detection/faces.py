@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
+from facedemo.detection.mtcnn_lite import LANDMARKS, MTCNNLite
 from facedemo.errors import NoFaceFoundError
 from facedemo.io.images import downscale
-from facedemo.detection.mtcnn_lite import LANDMARKS, MTCNNLite
 
 DETECT_MAX_SIDE = 1024
 MIN_CONFIDENCE = 0.8

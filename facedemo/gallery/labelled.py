@@ -21,7 +21,7 @@ from facedemo.assets.downloads import file_fingerprint, sha256_of
 from facedemo.assets.locations import cache_dir, models_dir
 from facedemo.assets.mtcnn_stages import STAGES, stage_path
 from facedemo.detection.faces import MIN_CONFIDENCE, STAGE_THRESHOLDS, Face
-from facedemo.encoding.encoder import Failure, FaceEncoder
+from facedemo.encoding.encoder import FaceEncoder, Failure
 from facedemo.encoding.networks import DEFAULT_NETWORK, get_network
 from facedemo.encoding.recipes import DEFAULT_RECIPE, get_recipe
 from facedemo.io.folders import labelled_photos
