@@ -11,7 +11,7 @@ from facedemo.analysis import projection
 from facedemo.encoding.networks import NETWORKS
 from facedemo.gallery.album import Album, parse_photo_ids, person_title
 from facedemo.people.matching import same_person
-from ui import charts, frames, state, widgets
+from ui import charts, frames, pages, state, widgets
 from ui.messages import album_or_stop, attempt
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "gif"]
@@ -24,7 +24,7 @@ def gallery_map(recipe: str, network: str, _album: Album) -> tuple[np.ndarray, p
 
 
 size = NETWORKS[state.current_network()].embedding_size
-st.title("Embedding map")
+st.title(pages.heading(__file__))
 st.markdown(
     f"Each dot is one photo's {size}-number encoding, flattened onto the two directions along which the gallery's "
     "encodings vary most (PCA). If the encoding works, each person forms a cluster. The flattening loses "

@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui import pages
 
-st.title("facedemo — FaceNet you can touch")
+st.title(pages.heading(__file__))
 st.markdown(
     "A real, pretrained **FaceNet** turns a face into **128 numbers** of unit length (an *encoding*; the second "
     "model in the sidebar, a FaceNet trained on CASIA-WebFace, uses 512). "

@@ -15,7 +15,7 @@ import streamlit as st
 
 from facedemo.analysis import architectures as arch
 from facedemo.encoding.networks import DEFAULT_NETWORK
-from ui import state, widgets
+from ui import pages, state, widgets
 from ui.messages import attempt
 
 KERAS_FACENET = DEFAULT_NETWORK  # the Keras FaceNet, whatever model the sidebar has chosen
@@ -63,7 +63,7 @@ def block_table(rows: list[arch.BlockRow]) -> pd.DataFrame:
     })
 
 
-st.title("🔬 Inside the model")
+st.title(pages.heading(__file__))
 st.markdown(
     "Two networks turn a face into 128 numbers in this course. The **2019 notebook** used a small Inception "
     "network on 96×96 photos; this demo runs a larger, pretrained **Inception-ResNet-v1** on 160×160 face "

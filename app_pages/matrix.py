@@ -11,7 +11,7 @@ import streamlit as st
 from facedemo.analysis import metrics
 from facedemo.encoding.networks import NETWORKS
 from facedemo.gallery.album import parse_photo_ids
-from ui import charts, frames, state, widgets
+from ui import charts, frames, pages, state, widgets
 from ui.messages import album_or_stop, attempt
 
 MAX_PHOTOS = 16
@@ -31,7 +31,7 @@ def pair_images(recipe: str, keys: tuple[str, ...], _crop_of: list[Callable[[], 
     }
 
 
-st.title("Distance matrix")
+st.title(pages.heading(__file__))
 st.markdown(
     f"Every photo becomes a {NETWORKS[state.current_network()].embedding_size}-number encoding, and each cell shows the **L2 distance** between two of them. "
     "The sidebar's threshold turns each distance into a decision: **green = match** (distance below the "

@@ -24,7 +24,7 @@ from facedemo.errors import FacedemoError
 from facedemo.gallery.album import photo_name
 from facedemo.io.images import image_to_png
 from facedemo.people.database import FaceDatabase, clean_name
-from ui import state, widgets
+from ui import pages, state, widgets
 from ui.messages import attempt
 
 GRID = 4
@@ -166,7 +166,7 @@ def _thumbnail(crop) -> str | None:
 
 
 # --- the page ----------------------------------------------------------------------------------
-st.title("👥 People: the face database")
+st.title(pages.heading(__file__))
 st.caption(
     "The door's list of employees. It starts with the gallery's *train* photos; add yourself, remove "
     "someone, then try Verify and Recognise again."

@@ -11,12 +11,12 @@ import pandas as pd
 import streamlit as st
 
 from facedemo.people.matching import same_person
-from ui import confidence_view, state, widgets
+from ui import confidence_view, pages, state, widgets
 from ui.messages import attempt
 
 TABLE_ROWS = 10
 
-st.title("🔎 Recognise (1:K): who is it?")
+st.title(pages.heading(__file__))
 st.caption(
     "No ID card this time: the photo's encoding is compared with every person in the database and the "
     "nearest one wins — if they are close enough. Otherwise: *Not in the database.*"

@@ -10,7 +10,7 @@ from facedemo.analysis import calibration, metrics
 from facedemo.encoding.networks import NETWORKS, NOTEBOOK_THRESHOLD, default_threshold
 from facedemo.encoding.recipes import RECIPES
 from facedemo.gallery.album import Album
-from ui import charts, frames, state, widgets
+from ui import charts, frames, pages, state, widgets
 from ui.classifier_view import show_classifier
 from ui.messages import album_or_stop, attempt
 from ui.models_view import show_models_side_by_side
@@ -69,7 +69,7 @@ def person_split(recipe: str, network: str, _album: Album) -> dict[str, calibrat
     }
 
 
-st.title("Threshold explorer")
+st.title(pages.heading(__file__))
 st.markdown(
     "Verification answers *same person?* with one rule: **distance < threshold**. Every pair of photos of the "
     "same person is a *genuine* pair, every other pair an *impostor* pair. Move the sidebar's threshold: to the "

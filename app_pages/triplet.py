@@ -7,7 +7,7 @@ import streamlit as st
 
 from facedemo.analysis import triplet
 from facedemo.gallery.album import Album, parse_photo_ids
-from ui import charts, frames, state, widgets
+from ui import charts, frames, pages, state, widgets
 from ui.messages import attempt
 
 NOTEBOOK_TOTAL = 527.2598
@@ -41,7 +41,7 @@ def mined(recipe: str, network: str, alpha: float, _album: Album) -> tuple[dict[
     return found.counts(), found.hardest(6)
 
 
-st.title("Triplet-loss playground")
+st.title(pages.heading(__file__))
 st.markdown(
     "FaceNet learned its encoding from **triplets**: an anchor A, a positive P (same person) and a negative "
     "N (someone else). Summed over many triplets, the loss below pulls each person's photos together and pushes "

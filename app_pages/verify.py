@@ -12,7 +12,7 @@ import streamlit as st
 
 from facedemo.encoding.networks import NETWORKS
 from facedemo.people.matching import compare
-from ui import confidence_view, state, widgets
+from ui import confidence_view, pages, state, widgets
 from ui.messages import attempt
 
 MODES = {"photos": "👤👤 Two photos", "name": "👤🪪 A photo and a claimed name (ID card)"}
@@ -21,7 +21,7 @@ ss = st.session_state
 if "verify_with" not in ss and "claim" in st.query_params:
     ss.verify_with = "name"
 
-st.title("🚪 Verify (1:1): let them in?")
+st.title(pages.heading(__file__))
 st.caption(
     "Face verification answers one question: are these the same person? FaceNet turns each face into "
     f"{NETWORKS[state.current_network()].embedding_size} numbers (an *encoding*); the door opens when the L2 distance between two encodings is "

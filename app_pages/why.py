@@ -12,7 +12,7 @@ from facedemo.encoding.recipes import RECIPES
 from facedemo.gallery.album import Album, parse_photo_ids
 from facedemo.io.images import read_image
 from facedemo.people.matching import same_person
-from ui import charts, frames, state, widgets
+from ui import charts, frames, pages, state, widgets
 from ui.messages import album_or_stop, attempt
 
 
@@ -47,7 +47,7 @@ def enrolment(recipe: str, network: str, _album: Album) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-st.title("Why learn an encoding")
+st.title(pages.heading(__file__))
 st.markdown(
     "The simplest way to compare two photos is pixel by pixel: shrink both to 160×160 and take the L2 distance "
     "between their 76,800 numbers. But lighting, pose, background and framing move pixels far more than "

@@ -11,8 +11,11 @@ router of ``streamlit_app.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class PageSpec:
     blurb : str
         One sentence for the start page's link: what the lesson shows.
     heading : str
-        The title the page shows at its top (its ``st.title``), as the tests expect to see it.
+        The title the page shows at its top: each page calls ``st.title(pages.heading(__file__))``.
     """
 
     path: str
@@ -72,6 +75,20 @@ PAGES: tuple[PageSpec, ...] = (
              "The notebook's 2019 network and the one used here, block by block; what the layers see in a face.",
              "🔬 Inside the model"),
 )
+
+
+def page_of(script: str) -> PageSpec:
+    """The entry of the page script ``script`` (a page passes its ``__file__``)."""
+    wanted = Path(script).resolve()
+    for page in PAGES:
+        if (ROOT / page.path).resolve() == wanted:
+            return page
+    raise KeyError(f"{script} is not a page of ui/pages.py")
+
+
+def heading(script: str) -> str:
+    """The title page ``script`` shows at its top: ``st.title(pages.heading(__file__))``."""
+    return page_of(script).heading
 
 
 def lessons() -> list[PageSpec]:
