@@ -1,5 +1,8 @@
-"""Streamlit helpers shared by the pages: cached model and encodings, session state, widgets.
+"""Streamlit glue shared by the pages; the logic is in ``facedemo``.
 
-Only glue lives here (caching, session state, turning errors into messages); the logic is in
-``facedemo``.
+- :mod:`.pages`: the one page registry (router, start page and tests read it).
+- :mod:`.state`: the models and encodings cached per process, the session's settings and database.
+- :mod:`.widgets`, :mod:`.messages`: photo pickers, crops, the door, errors turned into sentences.
+- :mod:`.frames`, :mod:`.charts`: results laid out as tables and Vega-Lite charts.
+- :mod:`.confidence_view`, :mod:`.classifier_view`, :mod:`.models_view`: sections shared by pages.
 """
