@@ -166,12 +166,6 @@ def upload_limit_mb() -> int:
     return int(st.get_option("server.maxUploadSize"))
 
 
-def photo_input(label: str, key: str, **options) -> bytes | None:
-    """Like :func:`picked_photo`, returning just the photo's bytes (or None)."""
-    picked = picked_photo(label, key, **options)
-    return picked.data if picked else None
-
-
 def keyed_dataframe(data: pd.DataFrame, *, key: str, **options) -> None:
     """``st.dataframe(data, **options)`` inside a container keyed ``key``.
 
