@@ -2,13 +2,17 @@
 
 import streamlit as st
 
-from ui import pages, state
+from facedemo.encoding.networks import DEFAULT_NETWORK
+from ui import pages, setup_view, state
 
 st.set_page_config(page_title="facedemo — FaceNet you can touch", page_icon="🙂", layout="wide")
 
 page = st.navigation(pages.navigation())  # the one list of pages: ui/pages.py
 state.sidebar()
 try:
+    # a fresh server sets itself up here, on whichever page is visited first (progress shown, once)
+    for network in dict.fromkeys((DEFAULT_NETWORK, state.current_network())):
+        setup_view.ensure_ready(network)
     page.run()
 finally:  # also when a page stops early (st.stop)
     state.freeze_after_heavy_imports()  # keeps slider moves fast once a page has imported Keras
