@@ -7,7 +7,8 @@ Widget keys: ``people_person`` (whose photos to show), ``people_remove_person``,
 ``people_remove_photo_<n>``, ``people_new_name``, ``people_new_photos_<round>`` (uploader; a new
 round empties it after an enrolment), ``people_new_gallery``, ``people_enrol``, ``people_reset``,
 ``people_download``, ``people_load``, ``people_load_button``, ``people_keep``, ``people_forget``;
-the table of everyone enrolled is ``people_table``.
+the table of everyone enrolled is ``people_table``. Keeping and forgetting the server's office are
+server-wide: when an instructor passcode is set they need it (``ui/instructor.py``, its own keys).
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from facedemo.errors import FacedemoError
 from facedemo.gallery.album import photo_name
 from facedemo.io.images import image_to_png
 from facedemo.people.database import FaceDatabase, clean_name
-from ui import pages, state, widgets
+from ui import instructor, pages, state, widgets
 from ui.messages import attempt
 
 GRID = 4
 FLASH = "people_flash"
 ROUND = "people_upload_round"
+SERVER_WIDE = "keep or forget the server's office"
+LOCKED = "Only the instructor can keep or forget the server's office: enter the instructor passcode first."
 SIZES = " or ".join(sorted({str(network.embedding_size) for network in NETWORKS.values()}, key=int))
 ss = st.session_state
 
@@ -125,6 +128,9 @@ def _reset() -> None:
 
 
 def _keep() -> None:
+    if not instructor.unlocked():  # checked here too: a disabled button is only a hint in the browser
+        _flash("error", LOCKED)
+        return
     database = state.database()
     try:
         database.save(assets.office_path())
@@ -136,6 +142,9 @@ def _keep() -> None:
 
 
 def _forget() -> None:
+    if not instructor.unlocked():
+        _flash("error", LOCKED)
+        return
     assets.office_path().unlink(missing_ok=True)
     _flash("success", "The server no longer keeps an office: new sessions start from the gallery's train photos.")
 
@@ -282,10 +291,13 @@ with save:
         mime="application/octet-stream", key="people_download", on_click="ignore", icon="⬇️",
     )
     st.caption("Encodings and names only, no photos. Load it back here later, or with `python -m facedemo`.")
+    st.subheader("📌 The server's office")
+    may_act = instructor.controls(what=SERVER_WIDE)
     st.button("Keep as this server's office", key="people_keep", on_click=_keep, icon="📌",
+              disabled=not may_act,
               help="For the instructor: new sessions, also after the app restarts, start with this database.")
     if assets.office_path().is_file():
-        st.button("Forget the server's office", key="people_forget", on_click=_forget)
+        st.button("Forget the server's office", key="people_forget", on_click=_forget, disabled=not may_act)
 with load:
     st.subheader("📂 Load a database file")
     st.file_uploader("A database file saved from this page", key="people_load")

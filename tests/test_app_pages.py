@@ -295,9 +295,12 @@ def test_people_remove_one_photo(app):
     assert any("Removed photo 1 of elton_john" in v for v in texts(app.success))
 
 
-def test_people_kept_office_survives_a_restart_until_forgotten(app):
+def test_people_kept_office_survives_a_restart_until_forgotten(app, monkeypatch):
     """The instructor keeps the office on the server; every new session starts from it."""
     from facedemo import assets
+    from tests.test_instructor import no_passcode
+
+    no_passcode(monkeypatch)  # as on a laptop; with a passcode: tests/test_instructor.py
 
     page(app, "app_pages/people.py")
     app.selectbox(key="people_person").set_value("elton_john").run()
