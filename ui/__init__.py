@@ -4,5 +4,6 @@
 - :mod:`.state`: the models and encodings cached per process, the session's settings and database.
 - :mod:`.widgets`, :mod:`.messages`: photo pickers, crops, the door, errors turned into sentences.
 - :mod:`.frames`, :mod:`.charts`: results laid out as tables and Vega-Lite charts.
+- :mod:`.instructor`: the instructor passcode field that guards every server-wide action.
 - :mod:`.confidence_view`, :mod:`.classifier_view`, :mod:`.models_view`: sections shared by pages.
 """
