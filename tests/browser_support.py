@@ -23,6 +23,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ARTIFACTS = ROOT / "test-artifacts"
 START_TIMEOUT = 90.0
+RUNNING: dict[str, subprocess.Popen] = {}  # base URL → the server process, while streamlit_server runs it
 
 
 def require_chromium() -> None:
@@ -71,8 +72,10 @@ def streamlit_server(script: str = "streamlit_app.py", *, log_name: str = "strea
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"streamlit did not answer within {START_TIMEOUT:.0f} s; see {ARTIFACTS / log_name}")
                 time.sleep(0.25)
+            RUNNING[base] = server
             yield base
         finally:
+            RUNNING.pop(f"http://127.0.0.1:{port}", None)
             server.terminate()
             try:
                 server.wait(timeout=15)
@@ -89,3 +92,22 @@ def wait_until_idle(page, timeout: float = 120_000) -> None:
         " && document.querySelector(\"[data-testid='stMainBlockContainer'] h1\")",
         timeout=timeout,
     )
+
+
+def peak_memory_mb(base: str) -> float | None:
+    """The highest resident memory (MB) so far of the server answering at ``base`` (Linux ``VmHWM``), or None."""
+    server = RUNNING.get(base)
+    try:
+        status = Path(f"/proc/{server.pid}/status").read_text() if server else ""
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def exception_text(page) -> str | None:
+    """The text of the first exception box Streamlit shows on ``page`` (a traceback), or None."""
+    exceptions = page.locator("[data-testid='stException']")
+    return exceptions.first.inner_text() if exceptions.count() else None

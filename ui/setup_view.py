@@ -152,7 +152,7 @@ def _draw(box, steps: list[str], fraction: float | None, seconds: float) -> None
         else:
             st.info(current, icon="⏳")
         if done:
-            st.markdown("\n".join(f"- ✓ {step}" for step in done[-8:]))
+            st.markdown("  \n".join(f"✓ {step}" for step in done[-8:]))
 
 
 def ensure_ready(network: str) -> None:
