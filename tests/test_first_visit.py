@@ -156,3 +156,19 @@ def test_every_page_opened_first_on_a_fresh_server(tmp_path, monkeypatch, chromi
     assert (tmp_path / "images" / "train").is_dir() and (tmp_path / "models" / "facenet.tflite").is_file()
     log = (ARTIFACTS / "streamlit-first-visit.log").read_text()
     assert "Traceback" not in log, log[-3000:]
+
+
+def test_a_download_reports_its_megabytes_from_pips_temporary_folder(tmp_path, monkeypatch):
+    import sys
+
+    from facedemo.assets import downloads
+
+    monkeypatch.setenv("FACEDEMO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(downloads, "DOWNLOAD_REPORT_EVERY", 0.1)
+    fake_pip = ("import os, pathlib, time; part = pathlib.Path(os.environ['TMPDIR'], 'x', 'pkg.tar.gz'); "
+                "part.parent.mkdir(); part.write_bytes(bytes(3 << 20)); time.sleep(1.0)")
+    said: list[str] = []
+    returncode, _ = downloads._pip_download([sys.executable, "-c", fake_pip], "pkg.tar.gz", "86 MB", said.append)
+    assert returncode == 0
+    assert "downloading pkg.tar.gz: 3 MB of 86 MB so far ..." in said
+    assert not list((tmp_path / "cache").iterdir())  # pip's temporary folder is gone

