@@ -43,3 +43,40 @@ def test_quick_benchmark_writes_every_figure(tmp_path, gallery_dir):
     assert figures["gallery_auc"] >= 0.995 and figures["gallery_rank1"] == 1.0
     assert 2.0 < figures["gflop_per_face"] < 4.0  # Inception-ResNet-v1 at 160×160: ~2.8 GFLOP
     assert "faces_per_s_batch32" in done.stdout and "written:" in done.stdout
+
+
+def test_load_benchmark_writes_every_figure(tmp_path, gallery_dir):
+    """``benchmarks/load.py`` with 2 students: a real server, the browser's messages, every figure written.
+
+    No time is asserted; the students must see no exception and Verify's verdict (the client really
+    drove the pages), and the server it started must be gone.
+    """
+    _load_spec = importlib.util.spec_from_file_location("benchmarks_load", ROOT / "benchmarks" / "load.py")
+    load = importlib.util.module_from_spec(_load_spec)
+    sys.modules.setdefault("benchmarks_load", load)  # its dataclasses look their module up
+    _load_spec.loader.exec_module(load)
+    out = tmp_path / "load.json"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "load.py"), "--students", "2", "--moves", "1",
+         "--idle-wait", "2", "--timeout", "150", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=180,
+    )
+    assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-3000:])
+    result = json.loads(out.read_text())
+    assert set(result["actions"]) == set(load.ACTIONS)
+    for name, figures in result["actions"].items():
+        assert figures["count"] == 2, (name, figures)  # 2 students, one of each action (--moves 1)
+        for stat in ("p50_s", "p95_s", "max_s"):
+            assert isinstance(figures[stat], float) and figures[stat] > 0, (name, stat, figures)
+    assert result["errors"] == 0, result["error_samples"]
+    assert result["pages_with_exception"] == [] and result["warm_up_errors"] == []
+    memory = result["memory_mb"]
+    for name in ("cold", "idle_after_warm_up", "peak", "after_idle_wait"):
+        assert isinstance(memory[name], float) and memory[name] > 0, (name, memory)
+    assert result["machine"]["cores"] >= 1 and result["machine"]["cpu"]
+    assert len(result["load_average_before"]) == 3 and len(result["load_average_after"]) == 3
+    assert [row["figure"] for row in result["targets"]] and all(
+        row["met"] in (True, False, None) for row in result["targets"])
+    assert "met" in done.stdout and "written:" in done.stdout
+    server_pid = int(done.stdout.split("(pid ", 1)[1].split(",", 1)[0])
+    assert not Path(f"/proc/{server_pid}").exists()  # the benchmark stopped the server it started
