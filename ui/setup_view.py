@@ -136,7 +136,8 @@ def _work(run: SetUpRun) -> None:
         run.end(str(error))
     except Exception as error:  # noqa: BLE001 - a visitor gets a sentence, the log the traceback
         _log.exception("facedemo: setting up the model '%s' failed", run.network)
-        run.end(f"the set-up stopped on an unexpected {type(error).__name__} ({error}); the server's log has the details")
+        run.end(f"the set-up stopped on an unexpected {type(error).__name__} ({error}); "
+                "the server's log has the details")
 
 
 def _draw(box, steps: list[str], fraction: float | None, seconds: float) -> None:
