@@ -20,7 +20,8 @@ once, each step after everyone finished the one before:
 
 Each action is timed from sending the rerun to ``script_finished`` (the upload: from asking for the
 upload URL to the end of the rerun that shows the verdict). Every rerun's deltas are checked for an
-``Exception`` element, and *Verify*'s for the verdict ("the door opens" / "the door stays shut").
+``Exception`` element, *Verify*'s for the verdict ("the door opens" / "the door stays shut"), and
+each page's first rerun for its heading.
 
 Memory is the server's resident set (``VmRSS`` of the process and its children, polled from
 ``/proc``): before anyone came (cold), after one warm-up visitor who loaded the model, the gallery
@@ -477,8 +478,8 @@ class Student:
         rerun = await self.rerun(timeout=max(1.0, deadline - time.monotonic()))
         return time.monotonic() - start, rerun
 
-    def check(self, action: str, rerun: Rerun, *, verdict: bool = False) -> None:
-        """Keep the time; count an exception, a bad finish or a missing verdict as an error."""
+    def check(self, action: str, rerun: Rerun, *, verdict: bool = False, heading: str | None = None) -> None:
+        """Keep the time; count an exception, a bad finish, a missing verdict or page heading as an error."""
         self.times[action].append(rerun.seconds)
         if rerun.exceptions:
             self.exception_pages.add(self.page)
@@ -487,6 +488,8 @@ class Student:
             self.errors.append(f"{action}: script finished {rerun.status}")
         if verdict and not rerun.has_verdict():
             self.errors.append(f"{action}: no verdict on {self.page}")
+        if heading and not any(heading in text for text in rerun.texts):
+            self.errors.append(f"{action}: no heading {heading!r} on {self.page}")
 
 
 # --- the class ---------------------------------------------------------------------------------------
@@ -515,7 +518,7 @@ async def student_steps(student: Student, photo: tuple[str, bytes], moves: int, 
 
     async def open_verify() -> None:
         await student.connect()
-        student.check("open_verify", await student.rerun(page="verify"), verdict=True)
+        student.check("open_verify", await student.rerun(page="verify"), verdict=True, heading="Verify (1:1)")
 
     async def choose_upload() -> None:
         radio = student.last_widgets.get("a_from")
@@ -536,7 +539,7 @@ async def student_steps(student: Student, photo: tuple[str, bytes], moves: int, 
             student.check(action, await student.rerun(), verdict=verdict)
 
     async def open_explorer() -> None:
-        student.check("open_explorer", await student.rerun(page="threshold"))
+        student.check("open_explorer", await student.rerun(page="threshold"), heading="Threshold explorer")
 
     plan = [open_verify(), choose_upload(), upload(), move("move_verify", True), open_explorer(),
             move("move_explorer", False)]
