@@ -17,6 +17,11 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
+# the test-only tools (hypothesis, playwright's Python client) on top
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
 venv: $(VENV)/.installed
 
 setup: venv
@@ -33,7 +38,7 @@ browser:
 app: setup
 	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
 
-test: setup browser
+test: setup browser $(VENV)/.installed-dev
 	$(PY) -m pytest
 
 benchmark: setup

@@ -9,6 +9,9 @@ checkout, a server's own disk):
   unlike ``FACEDEMO_GALLERY``, an empty or wrong folder is filled from the course package
 - ``FACEDEMO_CACHE_DIR``  downloaded packages and encoded galleries (default: ``.cache/``)
 - ``FACEDEMO_OFFICE_DB``  the database the app keeps on the server when asked (default: ``.cache/office.npz``)
+
+Defaults are folders of this checkout; a package installed with ``pip install .`` (no checkout
+beside it) uses ``$XDG_DATA_HOME/facedemo`` (``~/.local/share/facedemo``) instead.
 """
 
 from __future__ import annotations
@@ -16,7 +19,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+def _root() -> Path:
+    """This checkout, or, for an installed package (``pip install .``), a data folder of the user's."""
+    if (CHECKOUT / "streamlit_app.py").is_file():
+        return CHECKOUT
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "facedemo"
+
+
+ROOT = _root()
 
 
 def models_dir() -> Path:

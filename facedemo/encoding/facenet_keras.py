@@ -16,6 +16,7 @@ from typing import Any
 from facedemo.assets import course_package, keras2_rebuild
 from facedemo.assets.downloads import Progress, say
 from facedemo.encoding.runtime import Embedder, tflite_embedder
+from facedemo.errors import ModelFileError
 
 EMBEDDING_SIZE = 128
 WEIGHT_COUNT = keras2_rebuild.WEIGHT_COUNT
@@ -35,9 +36,13 @@ def set_up(progress: Progress = say) -> Path:
 def load() -> Embedder:
     """The course's FaceNet as an :class:`~facedemo.encoding.runtime.Embedder` (128-d unit encodings).
 
-    Its TFLite file is converted first where it is missing or older than the ``.keras`` file.
+    Its TFLite file is converted first where it is missing or older than the ``.keras`` file;
+    nothing is downloaded here (that is :func:`set_up`'s job).
     """
-    path = keras2_rebuild.set_up(course_package.legacy_model_path())
+    h5, converted = course_package.legacy_model_path(), keras2_rebuild.converted_model_path()
+    if not h5.is_file() and not converted.is_file() and not tflite_path().is_file():
+        raise ModelFileError(f"the model is not set up ('{h5}' is missing); run 'python -m facedemo setup'")
+    path = keras2_rebuild.set_up(h5)
     return tflite_embedder(path, embedding_size=EMBEDDING_SIZE, model=_LazyKerasModel(keras2_rebuild.converted_model_path()))
 
 
