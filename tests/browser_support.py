@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -111,3 +112,17 @@ def exception_text(page) -> str | None:
     """The text of the first exception box Streamlit shows on ``page`` (a traceback), or None."""
     exceptions = page.locator("[data-testid='stException']")
     return exceptions.first.inner_text() if exceptions.count() else None
+
+
+@contextmanager
+def chromium_browser() -> Iterator:
+    """Debian's Chromium driven by Playwright, with the flags this machine needs; closed afterwards."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

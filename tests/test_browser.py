@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from facedemo.gallery.album import photo_name
-from tests.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium, streamlit_server
+from tests.browser_support import ARTIFACTS, chromium_browser, streamlit_server
 from ui.pages import PAGES
 
 SAME = "Same person — the door opens"
@@ -26,15 +26,8 @@ def server(browser):
 
 @pytest.fixture(scope="module")
 def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium_browser() as chromium:
+        yield chromium
 
 
 @pytest.fixture

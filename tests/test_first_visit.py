@@ -18,7 +18,11 @@ from pathlib import Path
 import pytest
 
 from tests.browser_support import (
-    ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, exception_text, peak_memory_mb, require_chromium, streamlit_server,
+    ARTIFACTS,
+    chromium_browser,
+    exception_text,
+    peak_memory_mb,
+    streamlit_server,
 )
 from ui.pages import PAGES
 
@@ -79,15 +83,8 @@ def test_offline_visitors_read_the_override_variables_and_the_page_stops(tmp_pat
 
 @pytest.fixture(scope="module")
 def chromium():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium_browser() as browser:
+        yield browser
 
 
 def new_tab(browser):
