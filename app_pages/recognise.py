@@ -38,14 +38,13 @@ with right:
         st.markdown(f"**{len(database)} people** in the database ({sum(len(p) for p in database.people.values())} photos).")
         threshold, comparison = widgets.person_threshold(database, "recognise_use_sidebar")
 
-ranking = identified = None
+ranking = None
 if encoded is not None and database.names:
     ranking = attempt(lambda: database.ranking(encoded.vector, comparison=comparison))
-    identified = attempt(lambda: database.identify(encoded.vector, threshold=threshold, comparison=comparison))
 
-if ranking and identified:
+if ranking:
     best = ranking[0]
-    known = identified[1] is not None
+    known = same_person(best.distance, threshold)  # what identify decides, without ranking everyone again
     with right:
         if known:
             widgets.verdict(True, f"It's {best.name}, the distance is {best.distance:.2f}")
