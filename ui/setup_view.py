@@ -4,10 +4,12 @@
 process sees a model (with its folders), a worker thread makes what that model needs, each step
 once and quick when done:
 
-1. :func:`facedemo.assets.set_up`: the gallery and the face detector (download, sha256, conversion);
-2. the network's own files: its registry entry's ``set_up`` (:mod:`facedemo.encoding.networks`);
-3. the gallery's encodings for the default recipe, through the disk cache that
-   :func:`ui.state.gallery` reads (:func:`facedemo.gallery.labelled.encode_folder`).
+1. the gallery, the face detector and the network's own files (download, sha256, conversion), in a
+   child process (:func:`facedemo.assets.set_up_in_child`: ``python -m facedemo setup --model NAME``),
+   whose steps stream back: the conversions import TensorFlow, and this server never does for set-up
+   (a first visit peaked at ~2 GB and left the server at ~1.5 GB when it did);
+2. the gallery's encodings for the default recipe, through the disk cache that
+   :func:`ui.state.gallery` reads (:func:`facedemo.gallery.labelled.encode_folder`), here (LiteRT only).
 
 The work runs in a thread, not in a visitor's script run: a visitor who closes the tab or moves
 a slider stops only their own run, never the set-up. Its progress is one shared record
@@ -122,8 +124,7 @@ def _work(run: SetUpRun) -> None:
     try:
         with _WORK:
             run.report("checking this server's files (the gallery, the face detector, the model) ...")
-            assets.set_up(progress=run.report)
-            get_network(run.network).set_up(run.report)
+            assets.set_up_in_child(run.network, progress=run.report)
             encoder = FaceEncoder.load(lazy=True, network=run.network, detector=FaceDetector())
             for split in GALLERY_SPLITS:
                 def photo(done: int, total: int, split: str = split) -> None:
