@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/load.py                      # 50 students (the issue's class)
     .venv/bin/python benchmarks/load.py --students 10 --idle-wait 30
     .venv/bin/python benchmarks/load.py --server-option server.fileWatcherType=none
+    .venv/bin/python benchmarks/load.py --processes 2 --server-option server.fileWatcherType=none
 
 It starts ``streamlit run streamlit_app.py`` on 127.0.0.1 and a free port (plus any
 ``--server-option NAME=VALUE``), waits for ``/_stcore/health``, and stops the server at the end,
@@ -23,10 +24,18 @@ upload URL to the end of the rerun that shows the verdict). Every rerun's deltas
 ``Exception`` element, *Verify*'s for the verdict ("the door opens" / "the door stays shut"), and
 each page's first rerun for its heading.
 
+With ``--processes K`` (default 1) it starts K servers with one shared cookie secret and nginx in
+front of them (``benchmarks/proxy.py``, the configuration ``deploy/nginx.conf``: sticky sessions by
+a route cookie); each student first GETs ``/_stcore/health`` through nginx for its own cookies (the
+route and the XSRF token) and sends them on its websocket and its upload, as a browser does. The
+warm-up visitor visits each server directly; the report adds what nginx's log says about who went
+where (every upload must reach its session's process).
+
 Memory is the server's resident set (``VmRSS`` of the process and its children, polled from
-``/proc``): before anyone came (cold), after one warm-up visitor who loaded the model, the gallery
-and both pages and left (the *idle* server the target compares with), its peak during the class,
-and ``--idle-wait`` seconds (120) after everyone left. Streamlit keeps a disconnected session for
+``/proc``; with K processes the sum of the K servers and nginx): before anyone came (cold), after
+one warm-up visitor who loaded the model, the gallery and both pages and left (the *idle* server
+the target compares with), its peak during the class, and ``--idle-wait`` seconds (120) after
+everyone left. Streamlit keeps a disconnected session for
 ``server.disconnectedSessionTTL`` (120 s) in case the browser reconnects.
 
 Prints a table with the targets marked met or not, and writes ``benchmarks/results/load.json``
@@ -38,10 +47,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import json
 import os
 import platform
+import secrets
 import signal
 import socket
 import statistics
@@ -58,6 +69,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 RESULTS = ROOT / "benchmarks" / "results" / "load.json"
 HOST = "127.0.0.1"
 
@@ -130,25 +142,31 @@ def rss_mb(pid: int) -> float | None:
     return total_kb / 1024
 
 
-class MemoryWatch:
-    """Polls the server's resident set every ``interval`` seconds in a thread; keeps the peak."""
+def rss_total(pids: list[int]) -> float | None:
+    """The summed resident set of ``pids`` (each with its descendants) in MB; None if one is gone."""
+    values = [rss_mb(pid) for pid in pids]
+    return None if None in values else sum(values)
 
-    def __init__(self, pid: int, interval: float = 0.2) -> None:
-        self.pid, self.interval = pid, interval
+
+class MemoryWatch:
+    """Polls the servers' summed resident set every ``interval`` seconds in a thread; keeps the peak."""
+
+    def __init__(self, pids: list[int], interval: float = 0.2) -> None:
+        self.pids, self.interval = pids, interval
         self.peak = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rss-watch", daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            value = rss_mb(self.pid)
+            value = rss_total(self.pids)
             if value is None:
                 return
             self.peak = max(self.peak, value)
             self._stop.wait(self.interval)
 
     def reset_peak(self) -> None:
-        self.peak = rss_mb(self.pid) or 0.0
+        self.peak = rss_total(self.pids) or 0.0
 
     def __enter__(self) -> MemoryWatch:
         self._thread.start()
@@ -161,10 +179,14 @@ class MemoryWatch:
 
 # --- the server ----------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
+def free_port(taken: frozenset[int] = frozenset()) -> int:
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind((HOST, 0))
+            port = probe.getsockname()[1]
+        if port not in taken:
+            return port
+    raise RuntimeError(f"no free port apart from {sorted(taken)}")
 
 
 def server_command(port: int, options: list[str]) -> list[str]:
@@ -182,14 +204,15 @@ def server_command(port: int, options: list[str]) -> list[str]:
 class Server:
     """``streamlit run`` in its own process group, stopped (TERM, then KILL) when the block ends."""
 
-    def __init__(self, options: list[str]) -> None:
-        self.port = free_port()
+    def __init__(self, options: list[str], *, taken: frozenset[int] = frozenset(), env: dict | None = None) -> None:
+        self.port = free_port(taken)
         self.command = server_command(self.port, options)
+        self.env = env or {}  # e.g. STREAMLIT_SERVER_COOKIE_SECRET, shared by the processes behind nginx
         self.log = tempfile.NamedTemporaryFile(prefix="facedemo-load-", suffix=".log", delete=False)
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Server:
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1", **self.env)
         self.process = subprocess.Popen(self.command, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, env=env, start_new_session=True)
         return self
@@ -242,11 +265,23 @@ class Server:
 
 
 def _xsrf_cookie(set_cookies: list[str]) -> str:
+    return _cookies(set_cookies).get("_streamlit_xsrf", "")
+
+
+def _cookies(set_cookies: list[str]) -> dict[str, str]:
+    """name -> value of the ``Set-Cookie`` headers."""
+    jar = {}
     for header in set_cookies:
-        first = header.split(";", 1)[0].strip()
-        if first.startswith("_streamlit_xsrf="):
-            return first.split("=", 1)[1]
-    return ""
+        name, sep, value = header.split(";", 1)[0].strip().partition("=")
+        if sep:
+            jar[name] = value
+    return jar
+
+
+def fetch_cookies(port: int, timeout: float = CONNECT_TIMEOUT) -> dict[str, str]:
+    """A browser's first visit: ``GET /_stcore/health``; the cookies it set (through nginx: the route too)."""
+    with urllib.request.urlopen(f"http://{HOST}:{port}/_stcore/health", timeout=timeout) as reply:
+        return _cookies(reply.headers.get_all("Set-Cookie") or [])
 
 
 # --- the photos: one distinct upload per student ---------------------------------------------------
@@ -282,7 +317,7 @@ def _multipart(name: str, data: bytes, content_type: str = "image/jpeg") -> tupl
     return head + data + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
-def put_upload(port: int, url: str, name: str, data: bytes, xsrf: str, timeout: float) -> int:
+def put_upload(port: int, url: str, name: str, data: bytes, xsrf: str, cookie: str, timeout: float) -> int:
     """The file uploader's PUT, as the browser sends it (multipart, XSRF header and cookie)."""
     if not url.startswith("/"):
         raise ValueError(f"upload URL {url!r} is not a path on this server")
@@ -291,7 +326,8 @@ def put_upload(port: int, url: str, name: str, data: bytes, xsrf: str, timeout: 
     request.add_header("Content-Type", content_type)
     if xsrf:
         request.add_header("X-Xsrftoken", xsrf)
-        request.add_header("Cookie", f"_streamlit_xsrf={xsrf}")
+    if cookie:
+        request.add_header("Cookie", cookie)
     with urllib.request.urlopen(request, timeout=timeout) as reply:
         return reply.status
 
@@ -315,8 +351,10 @@ class Rerun:
 class Student:
     """One browser tab: a websocket session that reruns pages and keeps its widget states."""
 
-    def __init__(self, number: int, port: int, xsrf: str) -> None:
+    def __init__(self, number: int, port: int, xsrf: str, *, own_cookies: bool = False) -> None:
         self.number, self.port, self.xsrf = number, port, xsrf
+        self.own_cookies = own_cookies  # behind nginx: a first GET gives this tab its route and XSRF cookies
+        self.cookie = f"_streamlit_xsrf={xsrf}" if xsrf else ""  # the Cookie header this tab sends
         self.ws = None
         self.session_id = ""
         self.pages: dict[str, str] = {}  # url path -> page script hash
@@ -332,12 +370,16 @@ class Student:
     async def connect(self) -> None:
         import websockets
 
+        if self.own_cookies:
+            jar = await asyncio.to_thread(fetch_cookies, self.port)
+            self.xsrf = jar.get("_streamlit_xsrf", "")
+            self.cookie = "; ".join(f"{name}={value}" for name, value in jar.items())
         protocols = ["streamlit", self.xsrf] if self.xsrf else ["streamlit"]
         self.ws = await asyncio.wait_for(
             websockets.connect(f"ws://{HOST}:{self.port}/_stcore/stream", subprotocols=protocols,
                                max_size=None, open_timeout=CONNECT_TIMEOUT, ping_interval=None,
                                origin=f"http://{HOST}:{self.port}",
-                               additional_headers={"Cookie": f"_streamlit_xsrf={self.xsrf}"} if self.xsrf else None),
+                               additional_headers={"Cookie": self.cookie} if self.cookie else None),
             CONNECT_TIMEOUT,
         )
 
@@ -466,7 +508,7 @@ class Student:
         if msg.file_urls_response.error_msg or not msg.file_urls_response.file_urls:
             raise RuntimeError(f"no upload URL: {msg.file_urls_response.error_msg or 'empty answer'}")
         urls = msg.file_urls_response.file_urls[0]
-        status = await asyncio.to_thread(put_upload, self.port, urls.upload_url, name, data, self.xsrf,
+        status = await asyncio.to_thread(put_upload, self.port, urls.upload_url, name, data, self.xsrf, self.cookie,
                                          max(1.0, deadline - time.monotonic()))
         if status not in (200, 204):
             raise RuntimeError(f"upload PUT answered {status}")
@@ -548,8 +590,9 @@ async def student_steps(student: Student, photo: tuple[str, bytes], moves: int, 
         await step(coro)
 
 
-async def run_class(port: int, xsrf: str, count: int, moves: int, photos: list[tuple[str, bytes]]) -> list[Student]:
-    students = [Student(i, port, xsrf) for i in range(count)]
+async def run_class(port: int, xsrf: str, count: int, moves: int, photos: list[tuple[str, bytes]], *,
+                    own_cookies: bool = False) -> list[Student]:
+    students = [Student(i, port, xsrf, own_cookies=own_cookies) for i in range(count)]
     steps = 6
     barrier = asyncio.Barrier(count)
 
@@ -632,7 +675,8 @@ def report(result: dict) -> str:
     m = result["machine"]
     lines = [
         f"facedemo load: {result['students']} students at once, {result['moves']} threshold moves each, "
-        f"server options: {' '.join(result['server_options']) or '(defaults)'}",
+        f"server options: {' '.join(result['server_options']) or '(defaults)'}"
+        + (f"; {result['processes']} processes behind nginx" if result.get("processes", 1) > 1 else ""),
         f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}; load average before "
         f"{' '.join(f'{x:.2f}' for x in result['load_average_before'])}, after "
         f"{' '.join(f'{x:.2f}' for x in result['load_average_after'])}",
@@ -650,6 +694,11 @@ def report(result: dict) -> str:
               f"{'figure':<50} {'measured':>10}  {'target':<36} met"]
     for figure, measured, target, met in targets(result):
         lines.append(f"{figure:<50} {measured:>10}  {target:<36} {'–' if met is None else ('yes' if met else 'NO')}")
+    if "proxy" in result:
+        p = result["proxy"]
+        lines += ["", f"nginx: websocket sessions per process {p['sessions_per_process']}, requests per process "
+                  f"{p['requests_per_process']}, upload PUT statuses {p['upload_put_status']}, "
+                  f"route cookies on more than one process: {p['routes_on_more_than_one_process']} of {p['routes']}"]
     if result["error_samples"]:
         lines += ["", "first errors:"] + [f"  {e}" for e in result["error_samples"][:10]]
     return "\n".join(lines)
@@ -670,10 +719,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900.0, help="the whole run's limit in seconds (900)")
     parser.add_argument("--server-option", action="append", default=[], metavar="NAME=VALUE",
                         help="a streamlit option for the server, e.g. server.fileWatcherType=none (repeatable)")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="app servers behind nginx with sticky sessions (default 1: one server, no proxy)")
     parser.add_argument("--json", type=Path, default=RESULTS, help=f"where to write the figures ({RESULTS})")
     args = parser.parse_args(argv)
     if not 1 <= args.students <= 500 or not 1 <= args.moves <= 50:
         parser.error("--students must be 1-500 and --moves 1-50")
+    if not 1 <= args.processes <= 16:
+        parser.error("--processes must be 1-16")
     if not 0 <= args.idle_wait <= 1800 or not 10 <= args.timeout <= 7200:
         parser.error("--idle-wait must be 0-1800 s and --timeout 10-7200 s")
 
@@ -682,27 +735,47 @@ def main(argv: list[str] | None = None) -> int:
     deadline = started + args.timeout
     result: dict = {
         "students": args.students, "moves": args.moves, "idle_wait_s": args.idle_wait,
-        "server_options": args.server_option, "machine": machine(),
+        "server_options": args.server_option, "processes": args.processes, "machine": machine(),
         "load_average_before": list(os.getloadavg()), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     }
     photos = student_photos(args.students + 1)
-    with Server(args.server_option) as server, MemoryWatch(server.pid) as memory:
-        print(f"server: {' '.join(server.command[1:])} (pid {server.pid}, log {server.log.name})", flush=True)
+    # one cookie secret for the processes behind nginx (it signs Streamlit's cookies), new on every run
+    shared = {"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)} if args.processes > 1 else {}
+    with contextlib.ExitStack() as stack:
+        servers: list[Server] = []
+        for _ in range(args.processes):
+            taken = frozenset(s.port for s in servers)
+            servers.append(stack.enter_context(Server(args.server_option, taken=taken, env=shared)))
+            print(f"server: {' '.join(servers[-1].command[1:])} (pid {servers[-1].pid}, log {servers[-1].log.name})",
+                  flush=True)
+        proxy = None
+        if args.processes > 1:
+            from proxy import Proxy
+
+            proxy = stack.enter_context(Proxy(free_port(frozenset(s.port for s in servers)), [s.port for s in servers]))
+            print(f"nginx: {' '.join(proxy.command)} (pid {proxy.pid}) on port {proxy.port}", flush=True)
+        pids = [s.pid for s in servers] + ([proxy.pid] if proxy else [])
+        memory = stack.enter_context(MemoryWatch(pids))
         try:
-            xsrf = server.wait_healthy(min(HEALTH_TIMEOUT, deadline - time.monotonic()))
+            xsrfs = [s.wait_healthy(max(1.0, min(HEALTH_TIMEOUT, deadline - time.monotonic()))) for s in servers]
+            if proxy:
+                proxy.wait_ready(max(1.0, min(30.0, deadline - time.monotonic())))
             time.sleep(1.0)
-            cold = rss_mb(server.pid)
-            warm_errors = asyncio.run(asyncio.wait_for(warm_up(server.port, xsrf, photos[-1]),
-                                                       max(1.0, deadline - time.monotonic())))
+            cold = rss_total(pids)
+            warm_errors = []
+            for server, xsrf in zip(servers, xsrfs):  # each process loads the model and the gallery once
+                warm_errors += asyncio.run(asyncio.wait_for(warm_up(server.port, xsrf, photos[-1]),
+                                                            max(1.0, deadline - time.monotonic())))
             if warm_errors:
-                print(f"warm-up visitor: {warm_errors[:3]}\n{server.log_tail()}", file=sys.stderr)
+                print(f"warm-up visitor: {warm_errors[:3]}\n{servers[0].log_tail()}", file=sys.stderr)
             time.sleep(min(5.0, max(0.0, deadline - time.monotonic())))
-            idle = rss_mb(server.pid)
+            idle = rss_total(pids)
             memory.reset_peak()
             print(f"cold {_mb(cold)}, idle after warm-up {_mb(idle)}; {args.students} students ...", flush=True)
             class_start, client_cpu = time.monotonic(), time.process_time()
+            port = proxy.port if proxy else servers[0].port
             students = asyncio.run(asyncio.wait_for(
-                run_class(server.port, xsrf, args.students, args.moves, photos[:args.students]),
+                run_class(port, xsrfs[0], args.students, args.moves, photos[:args.students], own_cookies=bool(proxy)),
                 max(1.0, deadline - time.monotonic() - args.idle_wait)))
             result["class_wall_s"] = time.monotonic() - class_start
             result["client_cpu_s"] = time.process_time() - client_cpu  # this script shares the machine
@@ -712,20 +785,22 @@ def main(argv: list[str] | None = None) -> int:
             wait_end = min(time.monotonic() + args.idle_wait, deadline)
             while time.monotonic() < wait_end:
                 time.sleep(min(5.0, max(0.0, wait_end - time.monotonic())))
-                idle_trace.append(round(rss_mb(server.pid) or 0.0, 1))
-            after = rss_mb(server.pid)
+                idle_trace.append(round(rss_total(pids) or 0.0, 1))
+            after = rss_total(pids)
             result.update(summarise(students))
             result["warm_up_errors"] = warm_errors
             result["memory_mb"] = {"cold": cold, "idle_after_warm_up": idle, "peak": max(peak, memory.peak),
-                                   "after_idle_wait": after, "idle_trace_every_5_s": idle_trace}
-            log = server.log_text()
-            result["inotify_overflows"] = log.count("Inotify queue overflowed")
-            result["server_log_tracebacks"] = log.count("Traceback (most recent call last)")
+                                   "after_idle_wait": after, "idle_trace_every_5_s": idle_trace,
+                                   "after_idle_wait_per_process": [rss_mb(pid) for pid in pids]}
+            logs = [s.log_text() for s in servers]
+            result["inotify_overflows"] = sum(log.count("Inotify queue overflowed") for log in logs)
+            result["server_log_tracebacks"] = sum(log.count("Traceback (most recent call last)") for log in logs)
+            if proxy:
+                proxy.stop()  # nginx writes a websocket's log line when it closes
+                result["proxy"] = proxy.routing()
         except (asyncio.TimeoutError, TimeoutError) as error:
-            print(f"gave up: {error or 'the run took longer than --timeout'}\n{server.log_tail()}", file=sys.stderr)
+            print(f"gave up: {error or 'the run took longer than --timeout'}\n{servers[0].log_tail()}", file=sys.stderr)
             return 1
-        finally:
-            server.stop()
     result["load_average_after"] = list(os.getloadavg())
     result["targets"] = [{"figure": f, "measured": m, "target": t, "met": ok} for f, m, t, ok in targets(result)]
     print(report(result))
