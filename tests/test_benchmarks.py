@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("benchmarks_run", ROOT / "benchmarks" / "run.py")
 _run = importlib.util.module_from_spec(_spec)
@@ -80,3 +82,29 @@ def test_load_benchmark_writes_every_figure(tmp_path, gallery_dir):
     assert "met" in done.stdout and "written:" in done.stdout
     server_pid = int(done.stdout.split("(pid ", 1)[1].split(",", 1)[0])
     assert not Path(f"/proc/{server_pid}").exists()  # the benchmark stopped the server it started
+
+
+@pytest.mark.skipif(not Path("/usr/sbin/nginx").exists(), reason="needs Debian's nginx (apt-get install nginx-light)")
+def test_load_benchmark_behind_nginx_keeps_sessions_sticky(tmp_path, gallery_dir):
+    """``--processes 2``: two servers behind nginx (``deploy/nginx.conf``); every student's websocket,
+    upload and pages reach one process, the uploads are accepted, and nginx and both servers are gone."""
+    out = tmp_path / "load.json"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "load.py"), "--students", "2", "--moves", "1", "--processes", "2",
+         "--idle-wait", "1", "--timeout", "200", "--server-option", "server.fileWatcherType=none",
+         "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=240,
+    )
+    assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-3000:])
+    result = json.loads(out.read_text())
+    assert result["processes"] == 2
+    assert result["errors"] == 0, result["error_samples"]
+    assert result["warm_up_errors"] == [] and result["pages_with_exception"] == []
+    assert all(figures["count"] == 2 for figures in result["actions"].values())
+    proxy = result["proxy"]
+    assert proxy["upload_put_status"] == {"204": 2}
+    assert sum(proxy["sessions_per_process"].values()) == 2
+    assert proxy["routes_on_more_than_one_process"] == 0
+    assert len(result["memory_mb"]["after_idle_wait_per_process"]) == 3  # two servers and nginx, summed
+    pids = [int(part.split(",", 1)[0].split(")", 1)[0]) for part in done.stdout.split("(pid ")[1:]]
+    assert len(pids) == 3 and not any(Path(f"/proc/{pid}").exists() for pid in pids)
