@@ -36,7 +36,8 @@ with right:
         st.page_link("app_pages/people.py", label="Go to People", icon="👥")
     else:
         st.markdown(f"**{len(database)} people** in the database ({sum(len(p) for p in database.people.values())} photos).")
-        threshold, comparison = widgets.person_threshold(database, "recognise_use_sidebar")
+        rule = widgets.person_threshold(database, "recognise_use_sidebar")
+        threshold, comparison = rule.threshold, rule.comparison
 
 ranking = None
 if encoded is not None and database.names:

@@ -14,6 +14,7 @@ from ui import charts, frames, pages, state, widgets
 from ui.classifier_view import show_classifier
 from ui.messages import album_or_stop, attempt
 from ui.models_view import show_models_side_by_side
+from ui.threshold_view import threshold_view
 
 SETS = {"train + val": "every gallery photo", "train": "the train photos", "val": "the val photos"}
 
@@ -78,7 +79,7 @@ st.markdown(
     "separate people, whatever the threshold."
 )
 
-recipe, threshold, network = state.recipe(), state.threshold(), state.current_network()
+recipe, network = state.recipe(), state.current_network()
 album = album_or_stop(recipe)
 
 which = st.radio("Pairs from", list(SETS), key="threshold_set", horizontal=True, format_func=lambda s: f"{s} ({SETS[s]})",
@@ -86,32 +87,40 @@ which = st.radio("Pairs from", list(SETS), key="threshold_set", horizontal=True,
 photos = _photos(album, which)
 genuine, impostor = pair_split(recipe, network, which, photos)
 summary = curve(recipe, network, which, genuine, impostor)
-rates = metrics.rates_at(threshold, genuine, impostor)
-calibrated = default_threshold(recipe, "pair", network)
 
-st.subheader(f"At threshold {threshold:.2f}")
-st.caption(f"{len(photos)} photos of {len(set(photos.labels))} people: {genuine.size:,} genuine pairs and "
-           f"{impostor.size:,} impostor pairs · recipe: {RECIPES[recipe].title} · model: {NETWORKS[network].title}")
-tar_col, far_col, acc_col = st.columns(3)
-tar_col.metric("TAR (true accept rate)", f"{rates.tar:.1%}", help="Share of genuine pairs accepted.")
-far_col.metric("FAR (false accept rate)", f"{rates.far:.2%}", help="Share of impostor pairs accepted.")
-acc_col.metric("Accuracy", f"{rates.accuracy:.1%}", help="Share of all pairs decided as the names say.")
-ta, fr, fa, tr = st.columns(4)
-ta.metric("True accepts", f"{rates.true_accepts:,}", help="Genuine pairs with distance < threshold.")
-fr.metric("False rejects", f"{rates.false_rejects:,}", help="Genuine pairs with distance ≥ threshold.")
-fa.metric("False accepts", f"{rates.false_accepts:,}", help="Impostor pairs with distance < threshold.")
-tr.metric("True rejects", f"{rates.true_rejects:,}", help="Impostor pairs with distance ≥ threshold.")
 
-named = {f"current {threshold:.2f}": threshold, f"notebook 0.7": NOTEBOOK_THRESHOLD,
-         f"calibrated {calibrated:.2f}": calibrated}
-rules = pd.DataFrame({"name": list(named), "threshold": list(named.values())})
-hist_col, roc_col = st.columns(2)
-with hist_col:
-    histograms = charts.distance_histograms(summary["hist"], rules, title="Distances of genuine and impostor pairs")
-    st.vega_lite_chart(histograms, key="threshold_hist")
-with roc_col:
-    points = frames.operating_points(genuine, impostor, named)
-    st.vega_lite_chart(charts.roc_chart(summary["roc"], points), key="threshold_roc")
+@threshold_view
+def at_threshold(photos: Album, genuine: np.ndarray, impostor: np.ndarray, summary: dict) -> None:
+    """TAR, FAR and the counts at the sidebar's threshold, with its line on the histogram and its point on the ROC."""
+    recipe, network, threshold = state.recipe(), state.current_network(), state.threshold()
+    calibrated = default_threshold(recipe, "pair", network)
+    rates = metrics.rates_at(threshold, genuine, impostor)
+    st.subheader(f"At threshold {threshold:.2f}")
+    st.caption(f"{len(photos)} photos of {len(set(photos.labels))} people: {genuine.size:,} genuine pairs and "
+               f"{impostor.size:,} impostor pairs · recipe: {RECIPES[recipe].title} · model: {NETWORKS[network].title}")
+    tar_col, far_col, acc_col = st.columns(3)
+    tar_col.metric("TAR (true accept rate)", f"{rates.tar:.1%}", help="Share of genuine pairs accepted.")
+    far_col.metric("FAR (false accept rate)", f"{rates.far:.2%}", help="Share of impostor pairs accepted.")
+    acc_col.metric("Accuracy", f"{rates.accuracy:.1%}", help="Share of all pairs decided as the names say.")
+    ta, fr, fa, tr = st.columns(4)
+    ta.metric("True accepts", f"{rates.true_accepts:,}", help="Genuine pairs with distance < threshold.")
+    fr.metric("False rejects", f"{rates.false_rejects:,}", help="Genuine pairs with distance ≥ threshold.")
+    fa.metric("False accepts", f"{rates.false_accepts:,}", help="Impostor pairs with distance < threshold.")
+    tr.metric("True rejects", f"{rates.true_rejects:,}", help="Impostor pairs with distance ≥ threshold.")
+
+    named = {f"current {threshold:.2f}": threshold, "notebook 0.7": NOTEBOOK_THRESHOLD,
+             f"calibrated {calibrated:.2f}": calibrated}
+    rules = pd.DataFrame({"name": list(named), "threshold": list(named.values())})
+    hist_col, roc_col = st.columns(2)
+    with hist_col:
+        histograms = charts.distance_histograms(summary["hist"], rules, title="Distances of genuine and impostor pairs")
+        st.vega_lite_chart(histograms, key="threshold_hist")
+    with roc_col:
+        points = frames.operating_points(genuine, impostor, named)
+        st.vega_lite_chart(charts.roc_chart(summary["roc"], points), key="threshold_roc")
+
+
+at_threshold(photos, genuine, impostor, summary)
 auc_col, eer_col, eer_t_col = st.columns(3)
 auc_col.metric("AUC", f"{summary['auc']:.3f}", help="1 separates perfectly, 0.5 is a coin toss.")
 eer_col.metric("EER (equal error rate)", f"{summary['eer']:.2%}", help="Where FAR equals 1 − TAR.")
@@ -174,4 +183,4 @@ else:
     )
 
 show_models_side_by_side(recipe)
-show_classifier(recipe, threshold)
+show_classifier(recipe)

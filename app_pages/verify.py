@@ -11,9 +11,12 @@ from __future__ import annotations
 import streamlit as st
 
 from facedemo.encoding.networks import NETWORKS
+from facedemo.people.database import FaceDatabase
 from facedemo.people.matching import compare
 from ui import confidence_view, pages, state, widgets
 from ui.messages import attempt
+from ui.state import UploadEncoding
+from ui.threshold_view import threshold_view
 
 MODES = {"photos": "👤👤 Two photos", "name": "👤🪪 A photo and a claimed name (ID card)"}
 
@@ -66,34 +69,47 @@ with right:
                 picture, _ = st.columns(2)
                 with picture:
                     widgets.show_crop(card, f"ID card: {claim} ({len(database.people[claim])} photos enrolled)")
-            verify_threshold, comparison = widgets.person_threshold(database, "verify_use_sidebar")
+            rule = widgets.person_threshold(database, "verify_use_sidebar")
 
 st.divider()
 
+
+@threshold_view
+def two_photos_door(encoded_a: UploadEncoding, encoded_b: UploadEncoding) -> None:
+    """The verdict on two photos at the sidebar's threshold (redrawn alone when it moves)."""
+    verdict = compare(encoded_a.vector, encoded_b.vector, state.threshold())
+    distance, threshold, door_open = verdict.distance, verdict.threshold, verdict.same
+    widgets.verdict(door_open, "Same person — the door opens" if door_open else "Different people — the door stays shut")
+    st.vega_lite_chart(widgets.distance_bars([("photo A ↔ photo B", distance)], threshold), width="stretch")
+    st.caption(
+        f"Threshold **{threshold:.2f}** from the sidebar: one photo against one photo. Calibrated default for "
+        f"this recipe and model: {state.calibrated('pair'):.2f}; the course notebook used 0.70."
+    )
+    with st.expander("Why did it say no?" if not door_open else "Why did it say yes?", expanded=not door_open):
+        st.markdown(widgets.explain_distance(distance, threshold, what="the two photos"))
+    confidence_view.how_sure(distance, threshold, against="photo")
+
+
+@threshold_view
+def claimed_name_door(encoded_a: UploadEncoding, database: FaceDatabase, claim: str, rule: widgets.PersonRule) -> None:
+    """The verdict on a photo and a claimed name (redrawn alone when the sidebar's threshold moves)."""
+    threshold = rule.threshold
+    result = attempt(lambda: database.verify(encoded_a.vector, claim, threshold=threshold, comparison=rule.comparison))
+    if result is None:
+        return
+    distance, door_open = result
+    widgets.verdict(door_open, f"It's {claim}, welcome in!" if door_open else f"It's not {claim}, please go away")
+    st.vega_lite_chart(widgets.distance_bars([(f"photo ↔ {claim}", distance)], threshold), width="stretch")
+    if rule.use_sidebar:
+        st.caption(f"Threshold **{threshold:.2f}** from the sidebar.")
+    with st.expander("Why did it say no?" if not door_open else "Why did it say yes?", expanded=not door_open):
+        st.markdown(widgets.explain_distance(distance, threshold, what=f"the photo and {claim}'s encodings"))
+    confidence_view.how_sure(distance, threshold, against="person", comparison=rule.comparison,
+                             what=f"the photo and {claim}")
+
+
 if mode == "photos":
     if encoded_a is not None and encoded_b is not None:
-        verdict = compare(encoded_a.vector, encoded_b.vector, state.threshold())
-        distance, threshold, door_open = verdict.distance, verdict.threshold, verdict.same
-        widgets.verdict(
-            door_open, "Same person — the door opens" if door_open else "Different people — the door stays shut"
-        )
-        st.vega_lite_chart(widgets.distance_bars([("photo A ↔ photo B", distance)], threshold), width="stretch")
-        st.caption(
-            f"Threshold **{threshold:.2f}** from the sidebar: one photo against one photo. Calibrated default for "
-            f"this recipe and model: {state.calibrated('pair'):.2f}; the course notebook used 0.70."
-        )
-        with st.expander("Why did it say no?" if not door_open else "Why did it say yes?", expanded=not door_open):
-            st.markdown(widgets.explain_distance(distance, threshold, what="the two photos"))
-        confidence_view.how_sure(distance, threshold, against="photo")
+        two_photos_door(encoded_a, encoded_b)
 elif encoded_a is not None and database.names and claim:
-    result = attempt(lambda: database.verify(encoded_a.vector, claim, threshold=verify_threshold, comparison=comparison))
-    if result is not None:
-        distance, door_open = result
-        widgets.verdict(door_open, f"It's {claim}, welcome in!" if door_open else f"It's not {claim}, please go away")
-        st.vega_lite_chart(
-            widgets.distance_bars([(f"photo ↔ {claim}", distance)], verify_threshold), width="stretch"
-        )
-        with st.expander("Why did it say no?" if not door_open else "Why did it say yes?", expanded=not door_open):
-            st.markdown(widgets.explain_distance(distance, verify_threshold, what=f"the photo and {claim}'s encodings"))
-        confidence_view.how_sure(distance, verify_threshold, against="person", comparison=comparison,
-                                 what=f"the photo and {claim}")
+    claimed_name_door(encoded_a, database, claim, rule)

@@ -1,8 +1,9 @@
 """The Threshold explorer's section "Verification as classification": a logistic head against the threshold.
 
 The head is trained once per process, recipe and model (``st.cache_resource``, keyed by their names:
-a recipe and model's gallery is fixed for the process); moving the sidebar's threshold only moves its point on the ROC chart and its
-row in the table (one ``metrics.rates_at`` on cached distances), it never retrains.
+a recipe and model's gallery is fixed for the process). Moving the sidebar's threshold redraws only
+:func:`against_threshold` (a threshold view): its row in the table and its point on the ROC chart, one
+``metrics.rates_at`` on cached distances; it never retrains.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from facedemo.encoding.networks import default_threshold
 from ui import frames, state, widgets
 from ui.charts import _data, _n, _q
 from ui.messages import attempt
+from ui.threshold_view import threshold_view
 
 TOP_WEIGHTS = 12
 ROC_POINTS = 300
@@ -136,7 +138,7 @@ def _rule_row(name: str, r: classifier.RuleOutcome | metrics.Rates, pairs: class
             "false rejects": f"{r.false_rejects} of {pairs.n_genuine:,}"}
 
 
-def show_classifier(recipe: str, threshold: float) -> None:
+def show_classifier(recipe: str) -> None:
     """The section: formula, accuracy and ROC of the head vs the threshold on val pairs, the largest weights."""
     st.subheader("Verification as classification")
     st.markdown(
@@ -167,6 +169,22 @@ def show_classifier(recipe: str, threshold: float) -> None:
     auc_c.metric("Classifier AUC", f"{test.classifier.auc:.5f}", help="Area under the classifier's ROC (every cut on ŷ).")
     auc_t.metric("Threshold AUC", f"{test.threshold.auc:.5f}", help="Area under the distance's ROC (every threshold).")
 
+    against_threshold(result, recipe, network)
+    st.markdown(head.meaning())
+    small = result.val_val
+    st.caption(
+        f"Val photos among themselves ({small.n_genuine} genuine, {small.n_impostor} impostor pairs): classifier "
+        f"{small.classifier.accuracy:.1%}, threshold {small.threshold.accuracy:.1%}. On the train pairs it learned "
+        f"from: classifier {fit.classifier.accuracy:.1%}, threshold {fit.threshold.accuracy:.1%}. Fitted by "
+        f"scikit-learn's LogisticRegression in {head.iterations} L-BFGS iterations, L2 penalty {head.l2:g} "
+        f"(`facedemo.analysis.classifier`)."
+    )
+
+
+@threshold_view
+def against_threshold(result: classifier.ClassifierComparison, recipe: str, network: str) -> None:
+    """The head's and the thresholds' errors on val pairs, the sidebar's threshold among them, and both ROC curves."""
+    threshold, test, head = state.threshold(), result.val_train, result.head
     current = test.threshold_rates(threshold)
     rows = [_rule_row("classifier ŷ > 0.5", test.classifier, test),
             _rule_row(f"calibrated threshold {result.threshold:.2f}", test.threshold, test)]
@@ -191,12 +209,3 @@ def show_classifier(recipe: str, threshold: float) -> None:
     with weights_col:
         st.vega_lite_chart(weight_bars(weights), width="stretch", key="classifier_weights")
         st.caption(f"The {len(weights)} largest of the {head.dimension} weights (by size); bias b = {head.bias:+.2f}.")
-    st.markdown(head.meaning())
-    small = result.val_val
-    st.caption(
-        f"Val photos among themselves ({small.n_genuine} genuine, {small.n_impostor} impostor pairs): classifier "
-        f"{small.classifier.accuracy:.1%}, threshold {small.threshold.accuracy:.1%}. On the train pairs it learned "
-        f"from: classifier {fit.classifier.accuracy:.1%}, threshold {fit.threshold.accuracy:.1%}. Fitted by "
-        f"scikit-learn's LogisticRegression in {head.iterations} L-BFGS iterations, L2 penalty {head.l2:g} "
-        f"(`facedemo.analysis.classifier`)."
-    )

@@ -31,6 +31,7 @@ from facedemo.errors import FacedemoError, TooSlowError
 from facedemo.gallery.album import Album
 from facedemo.gallery.labelled import LabelledEncodings, encode_folder
 from facedemo.people.database import FaceDatabase
+from ui import threshold_view
 from ui.frames import data_uri
 
 THRESHOLD_RANGE = (0.0, 2.0)
@@ -271,6 +272,12 @@ def _on_recipe_change() -> None:
     st.session_state.threshold = round(calibrated("pair"), 2)
 
 
+def _on_threshold_move() -> None:
+    """Keep the URL in step, then redraw only what the threshold changes (:mod:`ui.threshold_view`)."""
+    st.query_params["threshold"] = f"{threshold():.2f}"
+    threshold_view.redraw()
+
+
 def sidebar() -> None:
     """The shared controls: model, recipe, threshold, presentation mode; mirrored into the URL."""
     init_session()
@@ -285,7 +292,7 @@ def sidebar() -> None:
             format_func=lambda name: RECIPES[name].title, help="How a photo becomes the model's input.",
         )
         st.slider(
-            "Threshold on the L2 distance", *THRESHOLD_RANGE, step=0.01, key="threshold",
+            "Threshold on the L2 distance", *THRESHOLD_RANGE, step=0.01, key="threshold", on_change=_on_threshold_move,
             help="Two encodings are the same person when their distance is below this.",
         )
         st.caption(

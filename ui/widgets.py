@@ -11,6 +11,7 @@ bookmark brings the photo back. What a student reads is the photo's name from
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +62,7 @@ def gallery_path(ref: str) -> Path:
     """The file behind a gallery reference; :class:`FacedemoError` for an unknown one."""
     try:
         split, _, _ = photo_parts(ref)
-        return folder_photo_ids(split, people_in_folder(assets.gallery_dir() / split))[ref]
+        return _gallery_files((split,))[ref]
     except (ValueError, KeyError, FacedemoError):
         raise FacedemoError(f"there is no gallery photo '{ref}'; use split/person/number, e.g. val/madonna/1") from None
 
@@ -225,15 +226,25 @@ def short(text: str, limit: int = 36) -> str:
 
 def show_photo(encoded: state.UploadEncoding, caption: str) -> None:
     """A photo with its detected face boxes, and the note when there were several faces."""
-    if encoded.faces:
-        picture = draw_faces(encoded.rgb, encoded.faces, max_side=1024)
-    else:
-        picture = encoded.rgb
-    st.image(fit_box(picture, 480, 420), caption=short(caption), width="stretch")
+    boxes = tuple(face.box for face in encoded.faces)
+    st.image(_shown_photo(encoded.sha256, boxes, encoded), caption=short(caption), width="stretch")
     if encoded.note:
         st.info(f"{encoded.note} (green box).", icon="👥")
     if encoded.face is None:
         st.caption("Course recipe: the whole photo goes to the model, no face detection.")
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _shown_photo(sha256: str, boxes: tuple[tuple[int, int, int, int], ...], _encoded: state.UploadEncoding) -> bytes:
+    """The photo as the page shows it (face boxes drawn, fitted to 480×420), as JPEG bytes, made once.
+
+    Keyed by the photo's content and its boxes: a rerun (a threshold move, another widget) sends the
+    same bytes instead of shrinking, drawing and encoding a photo of up to 2000 px again (~20-40 ms).
+    """
+    picture = draw_faces(_encoded.rgb, _encoded.faces, max_side=1024) if boxes else _encoded.rgb
+    buffer = io.BytesIO()
+    Image.fromarray(fit_box(picture, 480, 420)).save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
 
 
 def show_crop(crop: np.ndarray, caption: str = "what the model sees (160×160)") -> None:
@@ -285,16 +296,31 @@ def person_crop(database: FaceDatabase, name: str) -> np.ndarray | None:
 
 
 # --- thresholds, distances, verdicts ----------------------------------------------------------
-def person_threshold(database: FaceDatabase, key: str) -> tuple[float, str]:
-    """The threshold and comparison for photo-vs-person, with a toggle for the sidebar's value.
+@dataclass(frozen=True)
+class PersonRule:
+    """How a photo is compared with a person: the comparison, and where its threshold comes from."""
+
+    comparison: str
+    calibrated: float
+    use_sidebar: bool
+
+    @property
+    def threshold(self) -> float:
+        """The sidebar's threshold as it is now (a threshold view reads it after a move), or the calibrated one."""
+        return state.threshold() if self.use_sidebar else self.calibrated
+
+
+def person_threshold(database: FaceDatabase, key: str) -> PersonRule:
+    """The comparison and threshold for photo-vs-person, with a toggle for the sidebar's value.
 
     By default the database's comparison (mean of a person's encodings) and the threshold
-    calibrated for it (:mod:`facedemo.encoding.networks`). Returns ``(threshold, comparison)``.
+    calibrated for it (:mod:`facedemo.encoding.networks`). Nothing here shows the sidebar's
+    number, which may move without this part of the page being drawn again.
     """
     comparison = st.session_state.get("comparison", DEFAULT_COMPARISON)
     calibrated = database.threshold(comparison)
     use_sidebar = st.toggle(
-        f"Use the sidebar threshold ({state.threshold():.2f}) instead", key=key, persist_state="session",
+        "Use the sidebar's threshold instead", key=key, persist_state="session",
         help="The sidebar's threshold is meant for one photo against one photo.",
     )
     recipe = get_recipe(database.recipe)
@@ -303,14 +329,14 @@ def person_threshold(database: FaceDatabase, key: str) -> tuple[float, str]:
         "nearest": "the **nearest** of the person's enrolled encodings",
     }[comparison]
     if use_sidebar:
-        st.caption(f"Comparing the photo with {how}, cut at the sidebar's threshold **{state.threshold():.2f}**.")
-        return state.threshold(), comparison
-    st.caption(
-        f"Comparing the photo with {how}, so the threshold is the one calibrated for that comparison: "
-        f"**{calibrated:.2f}** ({recipe.title.lower()}; {get_network(database.network).how_found[database.recipe]}). The sidebar's threshold is for "
-        "one photo against one photo."
-    )
-    return calibrated, comparison
+        st.caption(f"Comparing the photo with {how}, cut at the sidebar's threshold.")
+    else:
+        st.caption(
+            f"Comparing the photo with {how}, so the threshold is the one calibrated for that comparison: "
+            f"**{calibrated:.2f}** ({recipe.title.lower()}; {get_network(database.network).how_found[database.recipe]}). "
+            "The sidebar's threshold is for one photo against one photo."
+        )
+    return PersonRule(comparison, calibrated, use_sidebar)
 
 
 def distance_bars(
