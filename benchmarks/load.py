@@ -526,7 +526,7 @@ class Student:
         if rerun.exceptions:
             self.exception_pages.add(self.page)
             self.errors.append(f"{action}: exception on {self.page or 'start'}: {rerun.exceptions[0]}")
-        if rerun.status != "FINISHED_SUCCESSFULLY":
+        if rerun.status not in ("FINISHED_SUCCESSFULLY", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY"):  # a threshold view
             self.errors.append(f"{action}: script finished {rerun.status}")
         if verdict and not rerun.has_verdict():
             self.errors.append(f"{action}: no verdict on {self.page}")
