@@ -7,7 +7,7 @@ once and quick when done:
 1. the gallery, the face detector and the network's own files (download, sha256, conversion), in a
    child process (:func:`facedemo.assets.set_up_in_child`: ``python -m facedemo setup --model NAME``),
    whose steps stream back: the conversions import TensorFlow, and this server never does for set-up
-   (a first visit peaked at ~2 GB and left the server at ~1.5 GB when it did);
+   (the server then stays at ~0.7 GB after a first visit, not 1.5-1.9 GB);
 2. the gallery's encodings for the default recipe, through the disk cache that
    :func:`ui.state.gallery` reads (:func:`facedemo.gallery.labelled.encode_folder`), here (LiteRT only).
 

@@ -2,11 +2,13 @@
 
 The conversions (Keras 2 → Keras 3 → TFLite, the frozen graph and MTCNN's stages → TFLite) import
 TensorFlow, and a process that has loaded it keeps most of that memory: the app's server stayed at
-~1.5 GB after a first visit that set it up, with a peak of ~2 GB. :func:`set_up_in_child` runs
+1.5-1.9 GB after a first visit that set it up itself. :func:`set_up_in_child` runs
 ``python -m facedemo setup --model NAME --progress-lines`` instead (downloads, sha256 checks and
 conversions alike), passes each step the child reports to ``progress``, and the memory goes back
-to the system when the child exits. The child inherits the environment, so the folders and the
-offline overrides (``FACEDEMO_*``, see :mod:`.course_package`) are the caller's.
+to the system when the child exits (the server then stays at ~0.7 GB). The set-up's peak is the
+child's: ~2 GB during the Keras → TFLite conversion, as it was in-process. The child inherits the
+environment, so the folders and the offline overrides (``FACEDEMO_*``, see :mod:`.course_package`)
+are the caller's.
 
 The child writes one JSON object per line on stdout: ``{"progress": sentence}`` for each step and,
 when it fails, ``{"error": sentence, "kind": class name}``. Anything else it prints is passed over;
