@@ -2,6 +2,7 @@
 #   make app   — set everything up and start the app on the bundled gallery
 #   make test  — set everything up and run the tests
 #   make benchmark — set everything up and time it (benchmarks/run.py; table + benchmarks/results/latest.json)
+#   make dev   — like make app, but reloads a page when its file is saved (the class server does not watch files)
 # Everything lives inside this folder: .venv/ (packages), models/ and images/ (assets), .cache/.
 
 PYTHON ?= python3
@@ -9,7 +10,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: app test benchmark setup venv browser clean
+.PHONY: app dev test benchmark setup venv browser clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,10 @@ browser:
 
 app: setup
 	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
+
+# .streamlit/config.toml turns the file watcher off for a class; development wants it back
+dev: setup
+	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT) --server.fileWatcherType auto --server.runOnSave true
 
 test: setup browser $(VENV)/.installed-dev
 	$(PY) -m pytest
