@@ -103,7 +103,7 @@ def _spec(layers: list[Spec], datasets: dict[str, pd.DataFrame], *, legend: str,
 
 
 INLINE_ROWS = 256  # a frame made anew with at most this many rows is sent as values in the spec
-_SERIALISED: dict[int, tuple[weakref.ref, str, bytes]] = {}
+_SERIALISED: dict[int, tuple[weakref.ref, str | None, Any]] = {}  # id → (frame, name, Arrow bytes | values)
 _SERIALISED_LOCK = threading.Lock()
 
 
@@ -119,15 +119,18 @@ def _data(frame: pd.DataFrame, datasets: dict[str, Any]) -> Spec:
     """
     with _SERIALISED_LOCK:
         entry = _SERIALISED.get(id(frame))
-    if (entry is None or entry[0]() is not frame) and len(frame) <= INLINE_ROWS:
-        return {"values": json.loads(frame.to_json(orient="records", double_precision=15))}
     if entry is None or entry[0]() is not frame:
-        digest = hashlib.blake2b(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes(), digest_size=8)
-        digest.update(repr([(str(column), str(dtype)) for column, dtype in frame.dtypes.items()]).encode())
-        entry = (weakref.ref(frame), f"data-{digest.hexdigest()}", dataframe_util.convert_anything_to_arrow_bytes(frame))
+        if len(frame) <= INLINE_ROWS:
+            entry = (weakref.ref(frame), None, json.loads(frame.to_json(orient="records", double_precision=15)))
+        else:
+            digest = hashlib.blake2b(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes(), digest_size=8)
+            digest.update(repr([(str(column), str(dtype)) for column, dtype in frame.dtypes.items()]).encode())
+            entry = (weakref.ref(frame), f"data-{digest.hexdigest()}", dataframe_util.convert_anything_to_arrow_bytes(frame))
         with _SERIALISED_LOCK:
             _SERIALISED[id(frame)] = entry
         weakref.finalize(frame, _forget, id(frame), entry[0])
+    if entry[1] is None:
+        return {"values": entry[2]}
     datasets[entry[1]] = entry[2]
     return {"name": entry[1]}
 
