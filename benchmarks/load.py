@@ -19,7 +19,8 @@ once, each step after everyone finished the one before:
 3. move the sidebar threshold (key ``threshold``) ``--moves`` times (5) on *Verify*;
 4. open the *Threshold explorer* and move the threshold ``--moves`` times there.
 
-Each action is timed from sending the rerun to ``script_finished`` (the upload: from asking for the
+With more than one student, a latecomer loads the page (``GET /``) :data:`LATECOMER_DELAY` s after
+the class starts opening *Verify*. Each action is timed from sending the rerun to ``script_finished`` (the upload: from asking for the
 upload URL to the end of the rerun that shows the verdict). Every rerun's deltas are checked for an
 ``Exception`` element, *Verify*'s for the verdict ("the door opens" / "the door stays shut"), and
 each page's first rerun for its heading.
@@ -87,7 +88,9 @@ ACTIONS: dict[str, tuple[str, float | None]] = {
     "move_verify": ("move the threshold on Verify", 1.5),
     "open_explorer": ("open the Threshold explorer", None),
     "move_explorer": ("move the threshold on the explorer", 1.5),
+    "latecomer_page": ("a latecomer's GET / while the class opens Verify", None),
 }
+LATECOMER_DELAY = 0.5  # s after the class starts: the latecomer arrives in the rush
 PEAK_TARGET_MB = 2048.0
 IDLE_TOLERANCE = 0.20
 
@@ -602,8 +605,26 @@ async def run_class(port: int, xsrf: str, count: int, moves: int, photos: list[t
         finally:
             await student.close()
 
-    await asyncio.gather(*(one(s) for s in students), return_exceptions=False)
-    return students
+    async def latecomer(student: Student) -> None:
+        await asyncio.sleep(LATECOMER_DELAY)
+        start = time.monotonic()
+        try:
+            await asyncio.to_thread(get_page, port, "/", RERUN_TIMEOUT)
+        except (OSError, urllib.error.URLError) as error:
+            student.errors.append(f"latecomer GET /: {type(error).__name__}: {error}"[:300])
+        else:
+            student.times["latecomer_page"].append(time.monotonic() - start)
+
+    late = [Student(count, port, xsrf, own_cookies=own_cookies)] if count > 1 else []
+    await asyncio.gather(*(one(s) for s in students), *(latecomer(s) for s in late), return_exceptions=False)
+    return students + late
+
+
+def get_page(port: int, path: str, timeout: float) -> int:
+    """An HTTP GET of ``path`` read to the end (the page a new browser loads first); its status."""
+    with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=timeout) as reply:
+        reply.read()
+        return reply.status
 
 
 async def warm_up(port: int, xsrf: str, photo: tuple[str, bytes]) -> list[str]:
