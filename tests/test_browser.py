@@ -112,6 +112,11 @@ def test_verify_uploads_threshold_and_deep_links(page, server, photo):
     page.get_by_text("Why did it say no?").wait_for()
     snap(page, "verify-threshold-0.png")
     assert "threshold=0.00" in page.url
+    for name, _ in uploads.values():  # only the verdict was redrawn (ui/threshold_view.py): the photos stay
+        caption(page, name).wait_for(timeout=1000)
+    slider.press("End")  # 2.00: every pair is "below" it
+    alert(page, SAME).wait_for()
+    assert "threshold=2.00" in page.url
     no_traceback(page)
 
     open_page(page, server, "verify?a=val/madonna/2&b=train/madonna/4&threshold=0.10")
