@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,27 @@ def test_setup_progress_lines_are_json_and_the_error_is_the_last(tmp_path):
     assert result.returncode == 1 and records and all(set(r) == {"progress"} for r in records[:-1])
     assert records[-1]["kind"] == "AssetError" and "FACEDEMO_SDIST" in records[-1]["error"]
     assert "Traceback" not in result.stderr
+
+
+def test_a_second_process_waits_for_the_first_ones_set_up_and_says_so(tmp_path, monkeypatch):
+    """Two app processes behind a proxy share the folders: the second set-up starts when the first ended."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    monkeypatch.setenv("FACEDEMO_CACHE_DIR", str(cache))
+    holder = subprocess.Popen(  # another app process, holding the lock for 1.5 s
+        [sys.executable, "-c", "import fcntl, sys, time; lock = open(sys.argv[1], 'a'); "
+         "fcntl.flock(lock, fcntl.LOCK_EX); print('held', flush=True); time.sleep(1.5)",
+         str(cache / child_setup.LOCK_NAME)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        fake_python(tmp_path, monkeypatch, """echo '{"progress": "my own set-up"}'\n""")
+        said: list[str] = []
+        start = time.monotonic()
+        child_setup.set_up_in_child("facenet", progress=said.append)
+        waited = time.monotonic() - start
+    finally:
+        holder.wait(timeout=30)
+    assert said == ["another app process is setting up the same files; waiting for it to finish ...", "my own set-up"]
+    assert waited > 0.5, "the set-up ran while the other process held the lock"

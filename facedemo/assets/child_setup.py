@@ -10,6 +10,10 @@ child's: ~2 GB during the Keras → TFLite conversion, as it was in-process. The
 environment, so the folders and the offline overrides (``FACEDEMO_*``, see :mod:`.course_package`)
 are the caller's.
 
+Several app processes sharing the folders (behind a proxy, ``deploy/nginx.conf``) set up one after
+another (:func:`one_at_a_time`, a lock file in the cache folder): the second one waits, then finds
+everything made and is done at once.
+
 The child writes one JSON object per line on stdout: ``{"progress": sentence}`` for each step and,
 when it fails, ``{"error": sentence, "kind": class name}``. Anything else it prints is passed over;
 its stderr is the caller's.
@@ -22,13 +26,21 @@ import os
 import subprocess
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 from facedemo import errors
 from facedemo.assets.downloads import Progress, say
-from facedemo.assets.locations import CHECKOUT, ROOT
+from facedemo.assets.locations import CHECKOUT, ROOT, cache_dir
 from facedemo.errors import AssetError, FacedemoError
 
 PROGRESS_FLAG = "--progress-lines"
+LOCK_NAME = ".setup.lock"
 
 
 def set_up_in_child(network: str, progress: Progress = say) -> None:
@@ -40,7 +52,7 @@ def set_up_in_child(network: str, progress: Progress = say) -> None:
     """
     command = [sys.executable, "-m", "facedemo", "setup", "--model", network, PROGRESS_FLAG]
     failure: dict | None = None
-    with subprocess.Popen(
+    with one_at_a_time(progress), subprocess.Popen(
         command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True, env=_child_environment()
     ) as child:
         for line in child.stdout:
@@ -57,6 +69,29 @@ def set_up_in_child(network: str, progress: Progress = say) -> None:
             f"the set-up process stopped with exit code {child.returncode}{killed}; "
             "'python -m facedemo setup' run by hand shows every step"
         )
+
+
+@contextmanager
+def one_at_a_time(progress: Progress = say) -> Iterator[None]:
+    """Hold the cache folder's set-up lock (``.setup.lock``) for the block; say so when another process has it.
+
+    Without ``fcntl`` (Windows) there is no lock: one app process per machine is the rule there.
+    """
+    if fcntl is None:
+        yield
+        return
+    folder = cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK_NAME, "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            progress("another app process is setting up the same files; waiting for it to finish ...")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def report_line(message: str) -> None:
