@@ -22,7 +22,8 @@ TOY_DEFAULTS = {"ax": 0.0, "ay": 0.0, "px": 0.6, "py": 0.2, "nx": 0.5, "ny": -0.
 TOY_EXTENT = 2.0
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner="Computing the notebook's loss in TensorFlow (the first time loads TensorFlow: a few seconds) ...",
+               max_entries=64)
 def random_terms(seed: int, means: tuple[float, ...], stds: tuple[float, ...], alpha: float) -> tuple[float, pd.DataFrame]:
     """The notebook's random encodings: TensorFlow's summed loss (float32) and the per-triplet terms."""
     parts = triplet.random_encodings(
