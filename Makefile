@@ -10,7 +10,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8501
 
-.PHONY: app dev test benchmark setup venv browser clean
+.PHONY: app dev test benchmark setup venv browser nginx clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ browser:
 	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
 	else echo "note: /usr/bin/chromium is missing and cannot be installed here; the browser test will be skipped"; fi
 
+# Debian's nginx for the load test of two app processes behind it (benchmarks/load.py --processes 2);
+# only the binary is used, with a config of its own under a temporary folder (no system service).
+nginx:
+	@if [ -x /usr/sbin/nginx ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; \
+	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; \
+	else echo "note: /usr/sbin/nginx is missing and cannot be installed here; the two-process load test will be skipped"; fi
+
 app: setup
 	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT)
 
@@ -43,7 +51,7 @@ app: setup
 dev: setup
 	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT) --server.fileWatcherType auto --server.runOnSave true
 
-test: setup browser $(VENV)/.installed-dev
+test: setup browser nginx $(VENV)/.installed-dev
 	$(PY) -m pytest
 
 benchmark: setup
