@@ -56,7 +56,6 @@ import platform
 import secrets
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -67,6 +66,8 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from process_group import ProcessGroup
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -204,7 +205,7 @@ def server_command(port: int, options: list[str]) -> list[str]:
     return command
 
 
-class Server:
+class Server(ProcessGroup):
     """``streamlit run`` in its own process group, stopped (TERM, then KILL) when the block ends."""
 
     def __init__(self, options: list[str], *, taken: frozenset[int] = frozenset(), env: dict | None = None) -> None:
@@ -220,27 +221,6 @@ class Server:
                                         stdin=subprocess.DEVNULL, env=env, start_new_session=True)
         return self
 
-    def __exit__(self, *_exc) -> None:
-        self.stop()
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 10)):
-            try:
-                os.killpg(self.process.pid, sig)
-            except ProcessLookupError:
-                return
-            try:
-                self.process.wait(wait)
-                return
-            except subprocess.TimeoutExpired:
-                continue
 
     def wait_healthy(self, timeout: float = HEALTH_TIMEOUT) -> str:
         """Wait for ``/_stcore/health``; returns the XSRF cookie it sets (``_streamlit_xsrf=...``, or "")."""

@@ -20,6 +20,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from process_group import ProcessGroup
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "nginx.conf"
 HOST = "127.0.0.1"
@@ -44,8 +46,10 @@ def render(listen_port: int, backend_ports: list[int], template: str | None = No
     return _BACKENDS.sub(lambda m: "".join(f"{m.group(1)}server {HOST}:{p};\n" for p in backend_ports), text)
 
 
-class Proxy:
+class Proxy(ProcessGroup):
     """``nginx -g 'daemon off;'`` in its own process group, stopped (TERM, then KILL) when the block ends."""
+
+    STOP_WAITS = ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0))
 
     def __init__(self, listen_port: int, backend_ports: list[int]) -> None:
         binary = nginx_binary()
@@ -66,27 +70,6 @@ class Proxy:
                                             stdin=subprocess.DEVNULL, start_new_session=True)
         return self
 
-    def __exit__(self, *_exc) -> None:
-        self.stop()
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(self.process.pid, sig)
-            except ProcessLookupError:
-                return
-            try:
-                self.process.wait(wait)
-                return
-            except subprocess.TimeoutExpired:
-                continue
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         """Wait until ``/_stcore/health`` answers 200 through nginx."""
