@@ -57,3 +57,19 @@ class DatabaseFileError(DatabaseError):
 
 class TooSlowError(FacedemoError):
     """Work on one request took longer than the time allowed for it (the app's guard)."""
+
+
+class ClassRoomError(FacedemoError):
+    """A class room cannot do what was asked: unknown or ended code, full, or not your entry."""
+
+
+class UnknownClassError(ClassRoomError):
+    """No running class has this join code (never started, ended, or idle too long)."""
+
+
+class ClassFullError(ClassRoomError):
+    """A limit of a class or of the server is reached: people per class, photos each, classes per server."""
+
+
+class NotYourEntryError(ClassRoomError):
+    """Someone tried to change a class entry that is not theirs (wrong or missing token)."""
