@@ -179,20 +179,22 @@ def _verify_claim(args: argparse.Namespace) -> int:
 
 
 def cmd_who(args: argparse.Namespace) -> int:
-    from facedemo.people.notebook import who_is_it
+    """Every face of the photo, largest first, named 1:K (:mod:`facedemo.people.group`)."""
+    from facedemo.encoding.every_face import encode_every_face
+    from facedemo.people.group import name_every_face
 
     database = _database(args)
     if not len(database):
         raise FacedemoError(f"the database '{args.db}' is empty; enrol people first ('enrol DIR --db DB')")
-    from facedemo.people.matching import same_person
-
     threshold = args.threshold if args.threshold is not None else database.threshold(args.comparison)
-    printed: list[str] = []
-    dist, identity = _capture(printed, lambda: who_is_it(
-        args.image, database, _encoder(database.network), threshold=threshold, comparison=args.comparison))
-    known = same_person(dist, threshold)
-    _emit(args, {"identity": identity if known else None, "nearest": identity, "distance": _round(dist), "message": printed[0]},
-          [printed[0]])
+    photo = encode_every_face(_encoder(database.network), args.image, database.recipe)
+    named = name_every_face(photo.faces, database, threshold=threshold, comparison=args.comparison)
+    faces = [{"box": list(n.face.box) if n.face.box else None, "identity": n.identity, "nearest": n.nearest,
+              "distance": None if n.distance is None else _round(n.distance), "too_small": n.too_small,
+              "message": n.message} for n in named]
+    where = [f"face {i} of {len(named)} at {n.face.box}" if n.face.box else "the whole photo" for i, n in enumerate(named, 1)]
+    _emit(args, {"faces": faces, "threshold": threshold, "comparison": args.comparison, "recipe": database.recipe},
+          [f"{n.message} ({place})" for n, place in zip(named, where)])
     return 0
 
 
@@ -377,7 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     with_recipe(sub)
     with_match(sub)
 
-    sub = command("who", cmd_who, "1:K — who is in this photo?")
+    sub = command("who", cmd_who, "1:K — who is in this photo? every face, largest first")
     sub.add_argument("image")
     sub.add_argument("--db", required=True, help="face database file (from 'enrol')")
     with_model(sub)
