@@ -1,7 +1,8 @@
 """Recognise (1:K): who is it? One photo against everyone in the database, nearest first.
 
 Widget keys: the photo input ``q`` (see :func:`ui.widgets.picked_photo`), ``recognise_use_sidebar``;
-the ranking table is ``recognise_ranking``.
+the ranking table is ``recognise_ranking``. A photo with several faces names every face instead
+(:mod:`ui.group_view`): each box labelled on the photo, and the table ``recognise_faces``.
 Deep link: ``?q=val/madonna/1`` plus the sidebar's ``threshold`` and ``recipe``.
 """
 
@@ -11,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from facedemo.people.matching import same_person
-from ui import confidence_view, pages, state, widgets
+from ui import confidence_view, group_view, pages, state, widgets
 from ui.messages import attempt
 
 TABLE_ROWS = 10
@@ -27,7 +28,8 @@ left, right = st.columns(2, gap="large")
 with left:
     picked = widgets.picked_photo("Who is at the door?", "q", default="val/madonna/1")
     encoded = widgets.encode_photo(picked)
-    if encoded is not None:
+    group = encoded is not None and len(encoded.faces) > 1 and bool(database.names)
+    if encoded is not None and not group:
         widgets.show_photo(encoded, picked.label)
 
 with right:
@@ -39,8 +41,26 @@ with right:
         rule = widgets.person_threshold(database, "recognise_use_sidebar")
         threshold, comparison = rule.threshold, rule.comparison
 
+if group:
+    photo = attempt(lambda: group_view.every_face(picked.data, state.recipe()))
+    if photo is not None:
+        named = group_view.name_faces(photo, database, threshold=threshold, comparison=comparison)
+        with left:
+            group_view.show_labelled_photo(photo, named, encoded.sha256, picked.label)
+        with right:
+            st.markdown(group_view.summary(named))
+            st.caption(
+                "Each face is compared with everyone in the database on its own, and gets the nearest "
+                f"person's name when that distance is below the threshold {threshold:.2f}; otherwise "
+                f"*Not in the database*. A face under {group_view.MIN_FACE_SIDE} px is too small to "
+                "recognise: it is marked, never guessed."
+            )
+        st.divider()
+        st.subheader("Every face in the photo, largest first")
+        group_view.show_faces(named, key="recognise_faces")
+
 ranking = None
-if encoded is not None and database.names:
+if encoded is not None and database.names and not group:
     ranking = attempt(lambda: database.ranking(encoded.vector, comparison=comparison))
 
 if ranking:
