@@ -10,11 +10,14 @@ import streamlit as st
 
 from facedemo.analysis import metrics
 from facedemo.encoding.networks import NETWORKS
+from facedemo.errors import FacedemoError
 from facedemo.gallery.album import parse_photo_ids
-from ui import charts, frames, pages, state, widgets
+from ui import charts, classroom, frames, pages, state, widgets
 from ui.messages import album_or_stop, attempt
 
 MAX_PHOTOS = 16
+MAX_CLASS_PHOTOS = 40
+CLASS_REFRESH_SECONDS = 3
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "gif"]
 
 
@@ -31,6 +34,38 @@ def pair_images(recipe: str, keys: tuple[str, ...], _crop_of: list[Callable[[], 
     }
 
 
+@st.fragment(run_every=CLASS_REFRESH_SECONDS)
+def class_matrix(code: str) -> None:
+    """The class's photos as a matrix, redrawn every few seconds from the room's encodings (never encoding)."""
+    try:
+        room = classroom.registry().get(code)
+    except FacedemoError as error:
+        st.warning(f"{error}.")
+        return
+    photos = room.photos()
+    people = len(set(photos.labels))
+    n = min(len(photos), MAX_CLASS_PHOTOS)
+    if n < 2:
+        st.info(f"Class {code}: {people} student(s) and {len(photos)} photo(s) so far. The matrix appears with "
+                "two photos, and grows on its own as students enrol.")
+        return
+    rule = classroom.class_threshold(room)
+    names, labels, keys = photos.names[:n], photos.labels[:n], photos.ids[:n]
+    distances = metrics.distance_matrix(photos.vectors[:n])
+    frame = frames.matrix_frame(distances, names, labels, rule.value, keys=keys)
+    frame["chosen"] = False
+    pairs = frame[frame["i"] < frame["j"]]
+    wrong = int(pairs["wrong"].sum())
+    st.caption(
+        f"Class {code}: {n} × {n} distances between {n} photos of {people} students · threshold {rule.value:.2f}"
+        f"{'' if rule.sidebar else ' (calibrated for the class model and recipe)'} · "
+        f"{len(pairs) - wrong} of {len(pairs)} pairs decided as the names say"
+        + (f", **{wrong} wrong** (red frames)" if wrong else "")
+        + (f" · the first {n} of {len(photos)} photos" if len(photos) > n else "")
+    )
+    st.vega_lite_chart(charts.distance_heatmap(frame, order=names), key="matrix_class_chart", width="content")
+
+
 st.title(pages.heading(__file__))
 st.markdown(
     f"Every photo becomes a {NETWORKS[state.current_network()].embedding_size}-number encoding, and each cell shows the **L2 distance** between two of them. "
@@ -41,6 +76,17 @@ st.markdown(
 
 recipe, threshold = state.recipe(), state.threshold()
 album = album_or_stop(recipe)
+
+room = classroom.known_room()
+if room is not None:
+    photo_set = st.radio(
+        "Photo set", ["gallery", "class"], key="matrix_set", horizontal=True,
+        format_func={"gallery": "🖼️ Gallery", "class": f"🧑‍🏫 This class ({room.code})"}.get,
+        help="This class: every photo its students enrolled, refreshed every few seconds as they join.",
+    )
+    if photo_set == "class":
+        class_matrix(room.code)
+        st.stop()
 
 ss = st.session_state
 if "matrix_photos" not in ss:
