@@ -45,8 +45,6 @@ if group:
     photo = attempt(lambda: group_view.every_face(picked.data, state.recipe()))
     if photo is not None:
         named = group_view.name_faces(photo, database, threshold=threshold, comparison=comparison)
-        with left:
-            group_view.show_labelled_photo(photo, named, encoded.sha256, picked.label)
         with right:
             st.markdown(group_view.summary(named))
             st.caption(
@@ -57,6 +55,7 @@ if group:
             )
         st.divider()
         st.subheader("Every face in the photo, largest first")
+        group_view.show_labelled_photo(photo, named, encoded.sha256, picked.label)
         group_view.show_faces(named, key="recognise_faces")
 
 ranking = None

@@ -59,7 +59,7 @@ def draw_named_faces(rgb: np.ndarray, named: Sequence[NamedFace], *, max_side: i
     image = Image.fromarray(np.ascontiguousarray(small))
     draw = ImageDraw.Draw(image)
     width = max(2, round(max(image.size) / 300))
-    font = ImageFont.load_default(size=max(11, round(max(image.size) / 45)))
+    font = ImageFont.load_default(size=max(11, round(max(image.size) / 36)))
     for number, face in enumerate(named, start=1):
         if face.face.box is None:
             continue
