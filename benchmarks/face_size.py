@@ -3,7 +3,7 @@
 ``python benchmarks/face_size.py`` enrols the gallery's train photos, then shrinks each val face
 to ``s`` px on its short side (its 160×160 crop resized down to ``1.2 s`` px, the box plus its
 10 % margins, and back up, as a small face in a group photo would be cropped), names it 1:K
-(mean comparison, calibrated threshold) and prints, per size, the share named right, the share
+(mean and nearest comparisons, their calibrated thresholds) and prints, per size, the share named right, the share
 "Not in the database" and the genuine distances (see :mod:`facedemo.encoding.every_face`).
 Sizes at or under the gallery's smallest face (printed first) are honest for every photo.
 """
@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SIDES = (10, 15, 20, 25, 30, 35, 40, 50, 60, 80, 160)
+COMPARISONS = ("mean", "nearest")
 
 
 def main() -> None:
@@ -36,9 +37,8 @@ def main() -> None:
     encoder = FaceEncoder.load()
     office = FaceDatabase("aligned")
     office.enrol_folder(assets.gallery_dir() / "train", encoder)
-    threshold = office.threshold("mean")
     scaling = get_network(encoder.network).scaling_for("aligned")
-    results: dict[int, list[tuple[bool, bool, float]]] = {s: [] for s in SIDES}
+    results: dict[tuple[str, int], list[tuple[bool, bool, float]]] = {(c, s): [] for c in COMPARISONS for s in SIDES}
     shortest = []
     for path in sorted((assets.gallery_dir() / "val").glob("*/*.jpg")):
         rgb = read_image(path)
@@ -48,11 +48,14 @@ def main() -> None:
         for side in SIDES:
             pixels = max(2, round(side * (1 + 2 * CROP_MARGIN)))
             small = np.asarray(crop.resize((pixels, pixels), Image.BILINEAR).resize(crop.size, Image.BILINEAR))
-            distance, name = office.identify(encoder.embedder.embed(scaling(small)[None])[0], comparison="mean")
-            results[side].append((name == path.parent.name, name is None, distance))
+            vector = encoder.embedder.embed(scaling(small)[None])[0]
+            for comparison in COMPARISONS:
+                distance, name = office.identify(vector, comparison=comparison)
+                results[comparison, side].append((name == path.parent.name, name is None, distance))
     print(f"val faces' short sides: min {min(shortest)}, median {int(np.median(shortest))}, max {max(shortest)} px")
-    print(f"threshold (mean) {threshold:.2f}")
-    for side, rows in results.items():
+    for (comparison, side), rows in results.items():
+        if side == SIDES[0]:
+            print(f"{comparison} comparison, threshold {office.threshold(comparison):.2f}")
         right, unknown, distances = (np.array(column) for column in zip(*rows))
         print(f"face {side:3d} px: named right {right.mean():4.0%}  not in the database {unknown.mean():4.0%}  "
               f"wrong name {(~right & ~unknown).mean():4.0%}  distance median {np.median(distances):.3f} "
