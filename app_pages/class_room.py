@@ -51,6 +51,10 @@ def _show_flashes() -> None:
         getattr(st, kind)(text)
 
 
+def _photos(count: int) -> str:
+    return f"{count} photo{'s' * (count != 1)}"
+
+
 def _sentence(error: Exception) -> str:
     text = str(error)
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
@@ -138,8 +142,8 @@ def _enrol(code: str) -> None:
     if len(photos) > MAX_PHOTOS:
         _flash("info", f"Only the first {MAX_PHOTOS} photos were used: a student enrols {MAX_PHOTOS} at most.")
     if added:
-        _flash("success", f"Enrolled {enrolment.name}: {enrolment.photos} photo{'s' * (enrolment.photos != 1)} "
-                          "in the class. The projector shows you within a few seconds.")
+        _flash("success", f"Enrolled {enrolment.name}: {_photos(enrolment.photos)} in the class. "
+                          "The projector shows you within a few seconds.")
         ss[ROUND] = ss.get(ROUND, 0) + 1  # empties the uploader and the camera: their bytes go with them
 
 
@@ -175,7 +179,7 @@ def _crop_grid(room: ClassRoom, *, removable: bool) -> None:
     columns = st.columns(GRID)
     for k, student in enumerate(students):
         with columns[k % GRID]:
-            st.image(student.photos[0].crop, caption=f"{student.name} ({len(student.photos)})", width="stretch")
+            st.image(student.photos[0].crop, caption=f"{student.name} · {_photos(len(student.photos))}", width="stretch")
             if removable:
                 st.button("Remove", key=f"class_remove_{student.id}", on_click=_remove_student,
                           args=(student.id,), type="tertiary", icon="✖️")
@@ -190,9 +194,10 @@ def _who_looks_alike(room: ClassRoom) -> None:
         return
     rule = classroom.class_threshold(room)
     st.caption(
-        f"The {len(pairs)} closest pairs of different students (their most alike photos), against the threshold "
+        ("The closest pair" if len(pairs) == 1 else f"The {len(pairs)} closest pairs")
+        + " of different students (their most alike photos), against the threshold "
         f"**{rule.value:.2f}** ({'the sidebar' if rule.sidebar else 'calibrated for the class model and recipe'}). "
-        "Below the threshold, the door would take one for the other."
+        + "Below the threshold, the door would take one for the other."
     )
     for pair in pairs:
         a, b, words = st.columns([1, 1, 3], vertical_alignment="center")
@@ -256,7 +261,7 @@ def student_view(room: ClassRoom) -> None:
         mine = None
     st.subheader(f"Class {room.code}")
     if me is not None:
-        st.success(f"You are enrolled as **{me.name}** with {len(me.photos)} photo{'s' * (len(me.photos) != 1)}.")
+        st.success(f"You are enrolled as **{me.name}** with {_photos(len(me.photos))}.")
         columns = st.columns(GRID)
         for k, photo in enumerate(me.photos):
             columns[k].image(photo.crop, caption=f"photo {k + 1}: what the model sees", width="stretch")

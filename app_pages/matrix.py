@@ -62,6 +62,7 @@ def class_matrix(code: str) -> None:
         f"{len(pairs) - wrong} of {len(pairs)} pairs decided as the names say"
         + (f", **{wrong} wrong** (red frames)" if wrong else "")
         + (f" · the first {n} of {len(photos)} photos" if len(photos) > n else "")
+        + ". The faces are on the Class page: the class's crops go into no cache of hover pictures."
     )
     st.vega_lite_chart(charts.distance_heatmap(frame, order=names), key="matrix_class_chart", width="content")
 

@@ -203,3 +203,56 @@ def test_with_a_passcode_starting_a_class_needs_it(monkeypatch):
     unlock_with(at, PASSCODE)
     press(at, "instructor_lock")
     assert at.button(key="class_end").disabled
+
+
+def side_by_side_jpeg(*paths) -> bytes:
+    """Gallery photos pasted side by side at one height: one photo with several faces."""
+    import io
+
+    from PIL import Image
+
+    images = [Image.open(path).convert("RGB") for path in paths]
+    height = 400
+    images = [image.resize((round(image.width * height / image.height), height)) for image in images]
+    canvas = Image.new("RGB", (sum(image.width for image in images), height), "white")
+    x = 0
+    for image in images:
+        canvas.paste(image, (x, 0))
+        x += image.width
+    buffer = io.BytesIO()
+    canvas.save(buffer, format="JPEG", quality=92)
+    return buffer.getvalue()
+
+
+def test_a_webcam_photo_with_two_faces_is_refused_then_one_face_enrols_and_a_second_adds(photo, monkeypatch):
+    from ui import state
+
+    def cached(*args, **kwargs):  # the app's upload cache would keep the photo and its crop for an hour
+        raise AssertionError("a class photo went through the upload cache")
+
+    monkeypatch.setattr(state, "_encode_bytes", cached)
+    teacher, code = start_class()
+    at = student(code)
+    at.text_input(key="class_name").input("Mo")
+    at.checkbox(key="class_consent").check().run()
+    group = side_by_side_jpeg(photo("val", "madonna", 0), photo("val", "elton_john", 0))
+    at.camera_input(key="class_camera_0").upload("webcam.jpg", group, "image/jpeg")
+    press(at, "class_enrol")
+    assert any(v.startswith("webcam photo: 2 faces found in this photo: take or choose one with only your face")
+               for v in texts(at.error)), texts(at.error)
+    assert classroom_size(code) == 0
+
+    at.camera_input(key="class_camera_0").upload("webcam.jpg", photo("val", "mindy_kaling", 0).read_bytes(), "image/jpeg")
+    press(at, "class_enrol")
+    assert any("Enrolled Mo: 1 photo in the class." in v for v in texts(at.success))
+    at.camera_input(key="class_camera_1").upload("webcam.jpg", photo("train", "mindy_kaling", 1).read_bytes(), "image/jpeg")
+    press(at, "class_enrol")
+    assert any("You are enrolled as **Mo** with 2 photos." in v for v in texts(at.success))
+    run(teacher)
+    assert enrolled_count(teacher) == "1 of 200"
+
+
+def classroom_size(code: str) -> int:
+    from ui import classroom
+
+    return len(classroom.registry().get(code))
