@@ -9,6 +9,7 @@ Three views, chosen by what the session holds:
 - neither: type a code to join, or (the instructor) start a class.
 
 Widget keys: ``class_start``, ``class_end``, ``class_remove_<student id>`` (instructor);
+``class_reopen_code``, ``class_reopen`` (the instructor opens a running class again after a reload);
 ``class_code_typed``, ``class_join`` (join by code); ``class_name``, ``class_consent``,
 ``class_photo_from``, ``class_camera_<round>``, ``class_upload_<round>``, ``class_enrol``,
 ``class_remove_me`` (student). The passcode's own keys are in ``ui/instructor.py``.
@@ -68,6 +69,15 @@ def _start() -> None:
         _flash("error", _sentence(error))
         return
     _flash("success", f"Class {room.code} started. Students open the address below, or scan the QR code.")
+
+
+def _take_over() -> None:
+    try:
+        room = classroom.take_over_class(ss.get("class_reopen_code") or "")
+    except FacedemoError as error:
+        _flash("error", _sentence(error))
+        return
+    _flash("success", f"You are the instructor of class {room.code} again in this browser.")
 
 
 def _end() -> None:
@@ -298,6 +308,11 @@ def start_view(allowed: bool) -> None:
         "code, enrol a selfie each, and the projector shows who is who, who looks alike, and their distance matrix."
     )
     st.button("Start a class", key="class_start", on_click=_start, disabled=not allowed, type="primary", icon="🧑‍🏫")
+    with st.expander("Reloaded the projector's tab? Open your running class again"):
+        st.text_input("Its code", key="class_reopen_code", max_chars=12, disabled=not allowed)
+        st.button("Open as its instructor", key="class_reopen", on_click=_take_over, disabled=not allowed,
+                  help="A reload starts a new browser session, which no longer holds the class. With the "
+                       "passcode, this session becomes its instructor again.")
 
 
 st.title(pages.heading(__file__))

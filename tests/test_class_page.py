@@ -256,3 +256,21 @@ def classroom_size(code: str) -> int:
     from ui import classroom
 
     return len(classroom.registry().get(code))
+
+
+def test_after_a_reload_the_instructor_opens_the_class_again_with_the_passcode(photo, monkeypatch):
+    monkeypatch.setenv(PASSCODE_VARIABLE, PASSCODE)
+    first = unlock_with(open_page(CLASS_PAGE), PASSCODE)
+    press(first, "class_start")
+    code = first.session_state["class_instructor"]["code"]
+    enrol(student(code), "Ada", [gallery_bytes(photo, "val", "madonna", 0)])
+
+    locked = open_page(CLASS_PAGE)  # a new browser session (the tab was reloaded): locked, holds no class
+    assert locked.button(key="class_reopen").disabled and locked.button(key="class_start").disabled
+    again = unlock_with(open_page(CLASS_PAGE), PASSCODE)
+    again.text_input(key="class_reopen_code").input(code.lower())
+    press(again, "class_reopen")
+    assert f"You are the instructor of class {code} again in this browser." in texts(again.success)
+    assert enrolled_count(again) == "1 of 200"
+    press(again, "class_end")
+    assert any(f"Class {code} ended" in v for v in texts(again.success))

@@ -156,6 +156,15 @@ def test_the_instructor_removes_anyone_and_ends_the_class(registry):
     assert len(registry) == 0
 
 
+def test_take_over_hands_the_instructor_token_again(registry):
+    room, instructor = registry.start("facenet", "aligned")
+    same, token = registry.take_over(room.code.lower())
+    assert same is room and token == instructor
+    registry.end(room.code, token=token)
+    with pytest.raises(UnknownClassError):
+        registry.take_over(room.code)
+
+
 def test_names_are_checked_and_unique_in_a_class_whatever_the_case(room):
     room.enrol("  Zoë 🙂 ", unit(), crop())
     with pytest.raises(ClassRoomError, match="someone in this class is already called 'zoë 🙂'"):

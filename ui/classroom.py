@@ -64,6 +64,15 @@ def start_class() -> ClassRoom:
     return room
 
 
+def take_over_class(code: str) -> ClassRoom:
+    """Become the instructor of a running class again (after a reload lost the token); passcode when set."""
+    if not instructor.unlocked():
+        raise ClassRoomError("only the instructor can open a class as its instructor: enter the instructor passcode first")
+    room, token = registry().take_over(code)
+    ss[INSTRUCTOR] = {"code": room.code, "token": token}
+    return room
+
+
 def end_class() -> str:
     """End this session's class (passcode and instructor token); returns its code."""
     held = instructor_class()

@@ -10,8 +10,9 @@ Who may do what
 ---------------
 - A student changes or removes only their own entry: every change needs the entry's token
   (:func:`secrets.token_urlsafe`), compared in constant time (:func:`hmac.compare_digest`).
-- The instructor token (given once, to whoever started the class) removes anyone and ends the class.
-  Whether a session may start a class at all is the app's instructor passcode (``ui/instructor.py``).
+- The instructor token (given to whoever started the class, and again by :meth:`ClassRegistry.take_over`
+  to an instructor whose browser lost it) removes anyone and ends the class. Whether a session may
+  start a class or take one over is the app's instructor passcode (``ui/instructor.py``).
 - Rooms never see each other: every call goes through one room, found by its code.
 
 Limits and memory
@@ -424,6 +425,17 @@ class ClassRegistry:
                     f"a class ends when the instructor ends it or after {IDLE_SECONDS / 3600:.0f} idle hours"
                 )
             return room
+
+    def take_over(self, code: str) -> tuple[ClassRoom, str]:
+        """The room ``code`` and its instructor token, for an instructor whose browser lost it (a reload).
+
+        This hands out the power to remove anyone and end the class: the caller must first have
+        checked that the asking session is the instructor's (the app's passcode gate).
+        """
+        with self._lock:
+            room = self.get(code)
+            room._open()
+            return room, room._instructor_token
 
     def end(self, code: str, *, token: object) -> None:
         """End the room ``code`` with its instructor token, and forget it."""
