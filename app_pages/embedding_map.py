@@ -9,18 +9,43 @@ import streamlit as st
 
 from facedemo.analysis import projection
 from facedemo.encoding.networks import NETWORKS
+from facedemo.errors import FacedemoError
 from facedemo.gallery.album import Album, parse_photo_ids, person_title
 from facedemo.people.matching import same_person
-from ui import charts, frames, pages, state, widgets
+from ui import charts, classroom, frames, pages, state, widgets
 from ui.messages import album_or_stop, attempt
 
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "gif"]
+CLASS_REFRESH_SECONDS = 3
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def gallery_map(recipe: str, network: str, _album: Album) -> tuple[np.ndarray, projection.Projection]:
     """PCA of the gallery's encodings (fitted on the gallery only, so uploads do not move it)."""
     return projection.pca_2d(_album.vectors)
+
+
+@st.fragment(run_every=CLASS_REFRESH_SECONDS)
+def class_map(code: str) -> None:
+    """The class's photos on their own map (PCA of the class), redrawn every few seconds; nothing is encoded."""
+    try:
+        room = classroom.registry().get(code)
+    except FacedemoError as error:
+        st.warning(f"{error}.")
+        return
+    photos = room.photos()
+    people = len(set(photos.labels))
+    if len(photos) < 3 or people < 2:
+        st.info(f"Class {code}: {people} student(s) and {len(photos)} photo(s) so far. The map appears with three "
+                "photos of at least two students, and grows on its own as students enrol.")
+        return
+    points, fitted = projection.pca_2d(photos.vectors)
+    frame = frames.map_frame(points, photos.ids, photos.names, photos.labels, ["class"] * len(photos),
+                             images=[frames.data_uri(crop) for crop in photos.crops])
+    st.altair_chart(charts.class_map(frame), key="map_class_chart")
+    st.caption(f"Class {code}: {len(photos)} photos of {people} students, on the two directions along which the "
+               f"class's own encodings vary most; they keep {float(fitted.explained_variance_ratio.sum()):.0%} of "
+               "the variance. A student's photos close together: the model knows them.")
 
 
 size = NETWORKS[state.current_network()].embedding_size
@@ -31,6 +56,17 @@ st.markdown(
     f"information, so the **nearest neighbours** of the chosen photo are measured in the full {size} dimensions. "
     "Hover a dot to see the face; click one (or pick it below) to see its neighbours."
 )
+
+room = classroom.known_room()
+if room is not None:
+    photo_set = st.radio(
+        "Photo set", ["gallery", "class"], key="map_set", horizontal=True,
+        format_func={"gallery": "🖼️ Gallery", "class": f"🧑‍🏫 This class ({room.code})"}.get,
+        help="This class: every photo its students enrolled, refreshed every few seconds as they join.",
+    )
+    if photo_set == "class":
+        class_map(room.code)
+        st.stop()
 
 recipe, threshold = state.recipe(), state.threshold()
 album = album_or_stop(recipe)

@@ -3,7 +3,7 @@
 The instructor starts a class; each student opens the join URL, types a name, ticks the consent line
 and uploads gallery photos; the instructor's page shows them within a few seconds without a reload
 (its ``st.fragment(run_every=...)``). Screenshots go to ``test-artifacts/``: ``class-projector.png``,
-``class-student.png``, ``class-matrix.png``.
+``class-projector-full.png``, ``class-student.png``, ``class-matrix.png``, ``class-map.png``.
 """
 
 from __future__ import annotations
@@ -99,6 +99,12 @@ def test_two_students_enrol_by_upload_and_the_projector_shows_them(browser, serv
         teacher.get_by_text(f"Class {code}: 3 × 3 distances between 3 photos of 2 students").wait_for()
         no_traceback(teacher)
         snap(teacher, "class-matrix.png")
+
+        teacher.locator("[data-testid='stSidebarNav']").get_by_text("Embedding map").click()
+        teacher.locator(".st-key-map_set").get_by_text("This class").click()
+        teacher.get_by_text(f"Class {code}: 3 photos of 2 students").wait_for()
+        no_traceback(teacher)
+        snap(teacher, "class-map.png")
     finally:
         for context in contexts:
             context.close()

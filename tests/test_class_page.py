@@ -106,6 +106,12 @@ def test_students_enrol_by_upload_and_the_projector_and_its_matrix_grow(photo):
     caption = [c for c in texts(teacher.caption) if c.startswith(f"Class {code}:")]
     assert caption[0].startswith(f"Class {code}: 4 × 4 distances between 4 photos of 3 students")
 
+    teacher.switch_page("app_pages/embedding_map.py").run()
+    teacher.radio(key="map_set").set_value("class").run()
+    assert not teacher.exception
+    caption = [c for c in texts(teacher.caption) if c.startswith(f"Class {code}:")]
+    assert caption and caption[0].startswith(f"Class {code}: 4 photos of 3 students, on the two directions")
+
 
 def test_without_the_consent_tick_nothing_is_kept_and_bad_photos_say_why(photo):
     teacher, code = start_class()

@@ -415,3 +415,18 @@ def embedding_map(
         ring = alt.Chart(frame[frame["key"] == chosen]).mark_point(size=700, strokeWidth=3, color="#000000").encode(x=x, y=y)
         layers.append(ring)
     return _styled(alt.layer(*layers).properties(height=560))
+
+
+def class_map(frame: pd.DataFrame) -> alt.TopLevelMixin:
+    """A class's photos on a 2-D map (:func:`ui.frames.map_frame`): coloured by student, each dot named, the face on hover."""
+    x = alt.X("x:Q", title="first principal component", axis=alt.Axis(labels=False, ticks=False))
+    y = alt.Y("y:Q", title="second principal component", axis=alt.Axis(labels=False, ticks=False))
+    tooltip = [alt.Tooltip("name:N", title="photo")]
+    if "image" in frame.columns:
+        tooltip.insert(0, alt.Tooltip("image:N", title="image"))
+    people = sorted(set(frame["person"]))
+    colour = alt.Color("person:N", title="student", legend=None,
+                       scale=alt.Scale(domain=people, range=[CATEGORY10[k % len(CATEGORY10)] for k in range(len(people))]))
+    points = alt.Chart(frame).mark_point(size=170, filled=True, opacity=0.9).encode(x=x, y=y, color=colour, tooltip=tooltip)
+    names = alt.Chart(frame).mark_text(align="left", dx=9, fontSize=14).encode(x=x, y=y, text="person:N", color=colour)
+    return _styled(alt.layer(points, names).properties(height=560))
