@@ -61,3 +61,14 @@ def test_a_page_without_threshold_views_reruns_whole(gallery_dir):
     move_threshold(at, 0.5)
     assert at.multiselect(key="matrix_photos").value, "the whole matrix page ran again"
     assert not any("door" in v for v in texts(at.error) + texts(at.success))
+
+
+def test_after_a_page_that_stopped_early_a_move_reruns_that_page_not_a_view_of_the_one_before(gallery_dir):
+    """The matrix with one photo stops early (``st.stop``): its run never finished, so a move reruns it whole."""
+    at = open_verify(a="val/madonna/1", b="train/madonna/1")
+    at.query_params["photos"] = "train/madonna/1"  # a bookmark of the matrix with one photo
+    at.switch_page("app_pages/matrix.py").run()
+    assert any("Pick at least two photos" in v for v in texts(at.info))
+    move_threshold(at, 0.4)
+    assert any("Pick at least two photos" in v for v in texts(at.info)), "the matrix page ran again"
+    assert not any("door" in v for v in texts(at.error) + texts(at.success)), "no view of Verify was replayed"

@@ -5,7 +5,9 @@ page: photos, tables and charts that no threshold changes are built and sent aga
 of 50 moving it at once, every rerun queues behind the others under one GIL. A page puts what the
 threshold changes in functions decorated with :func:`threshold_view` (an ``st.fragment`` keyed by
 the function's name); the slider's ``on_change`` (:func:`redraw`) reruns those alone. A page
-with none gets the whole-page rerun, so a page is never left showing an old threshold.
+with none, or whose last full run did not reach its end (``st.stop``, an error, a newer rerun:
+:func:`page_started` and :func:`page_finished` around it), gets the whole-page rerun, so a page is
+never left showing an old threshold or another page's view.
 
 A threshold view reads the threshold itself (``ui.state.threshold()``) and must hold everything of
 its page that depends on it: a caption outside it would keep the old number.
@@ -13,7 +15,7 @@ its page that depends on it: a caption outside it would keep the old number.
 
 from __future__ import annotations
 
-import threading
+import functools
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -22,34 +24,56 @@ from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 PREFIX = "threshold_view_"
-_KEYS: set[str] = set()  # every threshold view's fragment key, on any page (process-wide, names only)
-_KEYS_LOCK = threading.Lock()
+DRAWING = "_threshold_views_drawing"  # session state: the views the full run in progress has drawn
+DRAWN = "_threshold_views_drawn"  # session state: (page, views) of the last full run that ran to its end
 F = TypeVar("F", bound=Callable[..., None])
 
 
 def threshold_view(func: F) -> F:
     """Make ``func`` a part of its page that a threshold move reruns alone (fragment key: its name)."""
     key = PREFIX + func.__name__
-    with _KEYS_LOCK:
-        _KEYS.add(key)
-    return st.fragment(func, key=key)
+    fragment = st.fragment(func, key=key)
+
+    @functools.wraps(func)
+    def draw(*args, **kwargs) -> None:  # called by the page's script, so only in a full run
+        st.session_state.setdefault(DRAWING, set()).add(key)
+        fragment(*args, **kwargs)
+
+    return draw  # type: ignore[return-value]
+
+
+def page_started() -> None:
+    """Call before a page's full run: until it ends, a move reruns the whole page."""
+    st.session_state[DRAWING] = set()
+    st.session_state.pop(DRAWN, None)
+
+
+def page_finished() -> None:
+    """Call when a page's full run reached its end (not after ``st.stop``, an error or an interruption)."""
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        st.session_state[DRAWN] = (ctx.page_script_hash, frozenset(st.session_state.get(DRAWING, ())))
 
 
 def drawn_views() -> list[str]:
-    """The keys of the threshold views on the page this session last drew in full."""
+    """The keys of the views a move may rerun alone: those of this page's last full run, had it run to its end.
+
+    A run that stopped early or was interrupted (by a newer rerun, a slider move included) drew only
+    part of the page, with inputs that may have changed since: then the whole page reruns.
+    """
     ctx = get_script_run_ctx()
-    if ctx is None:
+    drawn = st.session_state.get(DRAWN)
+    if ctx is None or drawn is None or drawn[0] != ctx.page_script_hash:
         return []
-    with _KEYS_LOCK:
-        keys = sorted(_KEYS)
-    drawn = []
-    for key in keys:
-        try:
-            ctx.fragment_storage.resolve_target(key)
-        except StreamlitAPIException:  # not on this page, or not drawn in its last run
-            continue
-        drawn.append(key)
-    return drawn
+    return sorted(key for key in drawn[1] if _registered(ctx, key))
+
+
+def _registered(ctx, key: str) -> bool:
+    try:
+        ctx.fragment_storage.resolve_target(key)
+    except StreamlitAPIException:
+        return False
+    return True
 
 
 def redraw() -> None:
