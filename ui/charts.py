@@ -107,9 +107,11 @@ _SERIALISED: dict[int, tuple[weakref.ref, str | None, Any]] = {}  # id → (fram
 _SERIALISED_LOCK = threading.Lock()
 
 
-def _data(frame: pd.DataFrame, datasets: dict[str, Any]) -> Spec:
+def _data(frame: pd.DataFrame, datasets: dict[str, Any], *, inline: bool = True) -> Spec:
     """Add ``frame`` to ``datasets`` (as Arrow bytes) under a name made from its content; return the reference
-    (a small frame made anew: its values, see :data:`INLINE_ROWS`).
+    (a frame of at most :data:`INLINE_ROWS` rows: its values, unless ``inline`` is false: a spec's
+    top-level ``data`` given as values is turned back into Arrow by Streamlit at every rerun, and
+    long strings such as pictures are smaller as Arrow).
 
     The name changes whenever the data do (as the names Streamlit gives Altair's data), so the
     browser draws the chart afresh instead of patching rows into the data it already holds.
@@ -120,8 +122,9 @@ def _data(frame: pd.DataFrame, datasets: dict[str, Any]) -> Spec:
     with _SERIALISED_LOCK:
         entry = _SERIALISED.get(id(frame))
     if entry is None or entry[0]() is not frame:
-        if len(frame) <= INLINE_ROWS:
-            entry = (weakref.ref(frame), None, json.loads(frame.to_json(orient="records", double_precision=15)))
+        if inline and len(frame) <= INLINE_ROWS:
+            values = frame.to_json(orient="records", double_precision=15, date_format="iso")
+            entry = (weakref.ref(frame), None, json.loads(values))
         else:
             digest = hashlib.blake2b(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes(), digest_size=8)
             digest.update(repr([(str(column), str(dtype)) for column, dtype in frame.dtypes.items()]).encode())
@@ -194,10 +197,11 @@ def distance_heatmap(
     n = len(order)
     side = max(160, min(760, 64 * n))  # the plot itself; show with st.vega_lite_chart(width="content")
     datasets: dict[str, pd.DataFrame] = {}
-    data = _data(frame, datasets)
+    data = _data(frame, datasets, inline=False)  # the spec's top-level data
     lookup = []
     if images is not None:
-        lookup = [{"lookup": "pair", "from": {"data": _data(images, datasets), "key": "pair", "fields": ["image"]}}]
+        lookup = [{"lookup": "pair", "from": {"data": _data(images, datasets, inline=False), "key": "pair",
+                                             "fields": ["image"]}}]
     position = {
         "x": _n("col", sort=list(order), title=None, axis={"labelAngle": -45, "orient": "top", "labelOverlap": False}),
         "y": _n("row", sort=list(order), title=None, axis={"labelOverlap": False}),
