@@ -22,8 +22,8 @@ import io
 import segno
 import streamlit as st
 
-from facedemo.classroom import IDLE_SECONDS, MAX_PEOPLE, MAX_PHOTOS, ClassRoom, look_alikes
-from facedemo.encoding.networks import NETWORKS
+from facedemo.classroom import IDLE_SECONDS, MAX_PEOPLE, MAX_PHOTOS, ClassRoom, calibrate_class, look_alikes
+from facedemo.encoding.networks import NETWORKS, default_threshold
 from facedemo.encoding.recipes import RECIPES
 from facedemo.errors import FacedemoError, NoFaceFoundError
 from facedemo.people.matching import same_person
@@ -232,6 +232,31 @@ def _projector_live(code: str, removable: bool) -> None:
     st.metric("Students enrolled", f"{len(room)} of {MAX_PEOPLE}")
     _crop_grid(room, removable=removable)
     _who_looks_alike(room)
+    _class_threshold(room)
+
+
+def _class_threshold(room: ClassRoom) -> None:
+    st.subheader("The class's own threshold")
+    found = calibrate_class(room.photos())
+    gallery = default_threshold(room.recipe, "pair", room.network)
+    if found.threshold is None:
+        st.caption(f"It needs students with two or more photos and at least two students: so far "
+                   f"{found.genuine_pairs} same-person and {found.impostor_pairs} different-people pairs, "
+                   f"{found.students_with_two} student(s) with two photos or more. The gallery's: **{gallery:.2f}**.")
+        return
+    ours, theirs = st.columns(2)
+    ours.metric("This class", f"{found.threshold:.2f}",
+                help=f"Decides {found.accuracy:.0%} of the class's photo pairs right.")
+    theirs.metric("The gallery's (calibrated)", f"{gallery:.2f}")
+    genuine = f"{found.genuine_pairs} same-person pair{'s' * (found.genuine_pairs != 1)}"
+    text = (f"From {genuine} ({found.students_with_two} student{'s' * (found.students_with_two != 1)} with two "
+            f"photos or more) and {found.impostor_pairs} different-people pairs, it decides {found.accuracy:.0%} "
+            "of them right.")
+    if found.few:
+        st.warning(f"Only {genuine}. {text} With so few pairs the number is a rough guess; more students with "
+                   "two photos make it firmer.")
+    else:
+        st.caption(text)
 
 
 def _qr_png(url: str) -> bytes:

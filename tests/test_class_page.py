@@ -94,6 +94,11 @@ def test_students_enrol_by_upload_and_the_projector_and_its_matrix_grow(photo):
     assert enrolled_count(teacher) == "2 of 200"
     looks = [v for v in texts(teacher.success) + texts(teacher.error) if "Ada" in v and "Bo" in v]
     assert len(looks) == 1 and "told apart" in looks[0]  # Madonna and Elton John: not alike
+    assert metric(teacher, "The gallery's (calibrated)") == "1.18"
+    ours = float(metric(teacher, "This class"))  # one genuine pair (0.75) and two impostor pairs (≈1.45)
+    assert 0.75 < ours < 1.45
+    assert any(v.startswith("Only 1 same-person pair. From 1 same-person pair (1 student with two photos or more) "
+                            "and 2 different-people pairs, it decides 100% of them right.") for v in texts(teacher.warning))
 
     teacher.switch_page("app_pages/matrix.py").run()
     teacher.radio(key="matrix_set").set_value("class").run()

@@ -22,7 +22,7 @@ from facedemo.classroom import (
     look_alikes,
     new_code,
 )
-from facedemo.classroom import rooms
+from facedemo.classroom import calibrate_class, rooms
 from facedemo.errors import (
     ClassFullError,
     ClassRoomError,
@@ -326,3 +326,21 @@ def test_many_students_enrolling_at_once_are_all_kept(room):
     students = room.students()
     assert len(students) == 160 and len({s.id for s in students}) == 160
     assert len({e.token for e in room._entries.values()}) == 160
+
+
+def test_the_class_threshold_sits_between_its_pairs_and_says_when_it_cannot():
+    room = ClassRegistry().start("facenet", "aligned")[0]
+    e = np.eye(128, dtype=np.float32)
+    assert calibrate_class(room.photos()).threshold is None
+    ada = room.enrol("Ada", e[0], crop(), sha256="1")
+    room.enrol("Bob", e[1], crop(), sha256="2")
+    nobody_twice = calibrate_class(room.photos())
+    assert nobody_twice.threshold is None and (nobody_twice.genuine_pairs, nobody_twice.impostor_pairs) == (0, 1)
+    near = (e[0] + 0.2 * e[2]) / np.linalg.norm(e[0] + 0.2 * e[2])  # Ada again, 0.198 from her first photo
+    room.enrol("", near, crop(), sha256="3", student_id=ada.student_id, token=ada.token)
+    found = calibrate_class(room.photos())
+    assert (found.genuine_pairs, found.impostor_pairs, found.students_with_two) == (1, 2, 1)
+    genuine = float(np.linalg.norm(e[0] - near))
+    impostor = min(float(np.linalg.norm(e[1] - near)), float(np.sqrt(2)))
+    assert genuine < found.threshold < impostor  # in the gap: every pair decided right
+    assert found.accuracy == 1.0 and found.few

@@ -4,6 +4,7 @@ In memory only, bounded, never written to disk or logs (see :mod:`facedemo.class
 No Streamlit here: ``ui/classroom.py`` keeps one :class:`ClassRegistry` per app process.
 """
 
+from facedemo.classroom.calibration import ClassCalibration, calibrate_class
 from facedemo.classroom.lookalike import LookAlike, look_alikes
 from facedemo.classroom.rooms import (
     ALPHABET,
@@ -24,6 +25,6 @@ from facedemo.classroom.rooms import (
 
 __all__ = [
     "ALPHABET", "CODE_LENGTH", "IDLE_SECONDS", "MAX_CLASSES", "MAX_PEOPLE", "MAX_PHOTOS",
-    "ClassPhoto", "ClassPhotos", "ClassRegistry", "ClassRoom", "Enrolment", "LookAlike", "Student",
-    "clean_code", "look_alikes", "new_code",
+    "ClassCalibration", "ClassPhoto", "ClassPhotos", "ClassRegistry", "ClassRoom", "Enrolment", "LookAlike", "Student",
+    "calibrate_class", "clean_code", "look_alikes", "new_code",
 ]
