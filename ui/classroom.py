@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -28,6 +29,8 @@ INSTRUCTOR = "class_instructor"
 ENTRIES = "class_entries"
 PAGE = "app_pages/class_room.py"
 FALLBACK_URL = "http://localhost:8501/class"
+ROUTE_COOKIE = "facedemo_route"  # set by deploy/nginx.conf in front of several app processes
+ROUTE_PATTERN = re.compile(r"[0-9A-Za-z_-]{1,64}")  # what nginx accepts as a route in a URL
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"}
 ss = st.session_state
 
@@ -180,6 +183,8 @@ def join_url(code: str) -> tuple[str, str | None]:
 
     Built from the address this browser used (``st.context.url``, then the ``Host`` header);
     when neither is known, ``http://localhost:8501/class`` with a note to use the machine's address.
+    Behind nginx with several app processes (``deploy/nginx.conf``) it carries this browser's route
+    cookie, so that the students reach the process that holds the class.
     """
     base = st.context.url
     note = None
@@ -198,4 +203,6 @@ def join_url(code: str) -> tuple[str, str | None]:
     path = parts.path.rstrip("/")
     if not path.endswith("/class"):
         path = f"{path}/class"
-    return f"{parts.scheme or 'http'}://{parts.netloc}{path}?class={code}", note
+    route = (st.context.cookies or {}).get(ROUTE_COOKIE)  # behind nginx: this process's route
+    routed = f"&route={route}" if route and ROUTE_PATTERN.fullmatch(route) else ""
+    return f"{parts.scheme or 'http'}://{parts.netloc}{path}?class={code}{routed}", note
