@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/load.py --students 10 --idle-wait 30
     .venv/bin/python benchmarks/load.py --server-option server.fileWatcherType=none
     .venv/bin/python benchmarks/load.py --processes 2 --server-option server.fileWatcherType=none
+    .venv/bin/python benchmarks/load.py --scenario class       # 50 students join a class within a minute
 
 It starts ``streamlit run streamlit_app.py`` on 127.0.0.1 and a free port (plus any
 ``--server-option NAME=VALUE``), waits for ``/_stcore/health``, and stops the server at the end,
@@ -32,6 +33,24 @@ route and the XSRF token) and sends them on its websocket and its upload, as a b
 warm-up visitor visits each server directly; the report adds what nginx's log says about who went
 where (every upload must reach its session's process).
 
+``--scenario class`` (issue 12: "50 students join and enrol within a minute while the projector's
+matrix refreshes"; one process only, since a class lives in one process's memory). The server runs
+with an instructor passcode, as a class would. One instructor session opens the *Class* page, types
+the passcode, presses *Start a class* (a button is a ``trigger_value``, sent once), reads the code
+from "Class CODE started.", opens the *Distance matrix* and chooses "This class". That photo set is
+an ``st.fragment(run_every=3)``: the server announces it with a ``ForwardMsg.auto_rerun`` (fragment id
+and interval) in each full run, and it is the *browser* that reruns it, on a ``setInterval``, with a
+``rerun_script`` carrying the widget states, ``fragment_id`` and ``is_auto_rerun``; a full run's
+``new_session`` (no fragment ids in its run identity) drops every timer. This client does the same at
+the announced interval, one refresh at a time (a tick that falls during a refresh is skipped and
+counted), times each refresh, and reads from the matrix's caption how many students it shows.
+``--students`` students (50) start ``--join-window`` / N s apart (60 s in all): each opens
+``/class?class=CODE``, types a name, ticks the consent line, picks Upload, uploads one photo
+(:func:`student_photos`) and presses *Enrol me*; the enrolment is timed from asking for the upload URL
+to the rerun that shows "You are enrolled as **NAME**" with their crop. The projector refreshes until
+it shows everyone (or ``GRACE_INTERVALS`` refreshes after the last enrolment); then the instructor
+ends the class. Issue 12 gives no number for this scenario: the table says "no target set".
+
 Memory is the server's resident set (``VmRSS`` of the process and its children, polled from
 ``/proc``; with K processes the sum of the K servers and nginx): before anyone came (cold), after
 one warm-up visitor who loaded the model, the gallery and both pages and left (the *idle* server
@@ -53,6 +72,7 @@ import io
 import json
 import os
 import platform
+import re
 import secrets
 import signal
 import socket
@@ -326,6 +346,7 @@ class Rerun:
     exceptions: list[str] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     widgets: dict[str, object] = field(default_factory=dict)  # user key -> element proto
+    images: int = 0  # pictures in st.image elements
 
     def has_verdict(self) -> bool:
         return any(v in text for text in self.texts for v in VERDICTS)
@@ -334,7 +355,8 @@ class Rerun:
 class Student:
     """One browser tab: a websocket session that reruns pages and keeps its widget states."""
 
-    def __init__(self, number: int, port: int, xsrf: str, *, own_cookies: bool = False) -> None:
+    def __init__(self, number: int, port: int, xsrf: str, *, own_cookies: bool = False,
+                 actions: dict[str, tuple[str, float | None]] | None = None) -> None:
         self.number, self.port, self.xsrf = number, port, xsrf
         self.own_cookies = own_cookies  # behind nginx: a first GET gives this tab its route and XSRF cookies
         self.cookie = f"_streamlit_xsrf={xsrf}" if xsrf else ""  # the Cookie header this tab sends
@@ -344,11 +366,16 @@ class Student:
         self.page = ""  # current page's url path
         self.query_string = ""
         self.widget_states: dict[str, object] = {}  # widget id -> WidgetState
-        self.times: dict[str, list[float]] = {name: [] for name in ACTIONS}
+        self.times: dict[str, list[float]] = {name: [] for name in (actions or ACTIONS)}
         self.errors: list[str] = []
         self.exception_pages: set[str] = set()
         self.widget_ids: dict[str, str] = {}  # user key -> widget id (from the deltas)
         self.last_widgets: dict[str, object] = {}  # user key -> widget proto of the last rerun
+        self.triggers: set[str] = set()  # widget ids whose state is a trigger: sent once, then dropped
+        # fragment id -> interval (s) of the fragments with ``run_every`` of the page's last full run, as
+        # the browser keeps them: a full run's ``new_session`` clears them, its ``auto_rerun`` messages
+        # announce them again, ``stop_auto_rerun`` cancels some
+        self.auto_reruns: dict[str, float] = {}
 
     async def connect(self) -> None:
         import websockets
@@ -392,6 +419,13 @@ class Student:
         kind = msg.WhichOneof("type")
         if kind == "new_session":
             self.session_id = msg.new_session.initialize.session_id or self.session_id
+            if not msg.metadata.run.fragment_ids:  # a full run (no fragment ids): the browser drops every timer
+                self.auto_reruns.clear()
+        elif kind == "auto_rerun":
+            self.auto_reruns[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
+        elif kind == "stop_auto_rerun":
+            for fragment_id in msg.stop_auto_rerun.fragment_ids:
+                self.auto_reruns.pop(fragment_id, None)
         elif kind == "navigation":
             for page in msg.navigation.app_pages:
                 self.pages[page.url_pathname] = page.page_script_hash
@@ -407,15 +441,26 @@ class Student:
                 rerun.exceptions.append(f"{element.exception.type}: {element.exception.message}"[:300])
             elif what in ("alert", "markdown", "heading"):
                 rerun.texts.append(getattr(element, what).body)
-            elif what in ("slider", "radio", "file_uploader", "selectbox"):
+            elif what == "metric":
+                rerun.texts.append(f"{element.metric.label}: {element.metric.body}")
+            elif what == "imgs":
+                rerun.images += len(element.imgs.imgs)
+            elif what in ("slider", "radio", "file_uploader", "selectbox", "button", "checkbox", "text_input",
+                          "camera_input"):
                 widget = getattr(element, what)
                 key = widget.id.split("-", 2)[-1] if widget.id.startswith("$$ID-") else widget.id
                 rerun.widgets[key] = widget
                 self.widget_ids[key] = widget.id
 
-    async def rerun(self, *, page: str | None = None, timeout: float = RERUN_TIMEOUT) -> Rerun:
+    async def rerun(self, *, page: str | None = None, query: str = "", fragment_id: str = "",
+                    timeout: float = RERUN_TIMEOUT) -> Rerun:
         """Send a rerun of ``page`` (url path; default: the current page) with the widget states; wait
-        for ``script_finished``."""
+        for ``script_finished``.
+
+        ``query`` is the new page's query string (``class=CODE``). ``fragment_id`` reruns only that
+        fragment, as the browser's timer does for an ``st.fragment(run_every=...)``: the same widget
+        states, with ``fragment_id`` and ``is_auto_rerun`` set. Button triggers are sent once.
+        """
         from streamlit.proto.BackMsg_pb2 import BackMsg
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -426,7 +471,7 @@ class Student:
                 state.page_script_hash = self.pages[page]
             else:
                 state.page_name = page
-            state.query_string = ""
+            state.query_string = self.query_string = query
             # a new page: only the sidebar's widgets keep their state in the browser
             sidebar = self.widget_ids.get("threshold")
             self.widget_states = {k: v for k, v in self.widget_states.items() if k == sidebar}
@@ -435,6 +480,11 @@ class Student:
             state.query_string = self.query_string
         for widget_state in self.widget_states.values():
             state.widget_states.widgets.append(widget_state)
+        if fragment_id:
+            state.fragment_id, state.is_auto_rerun = fragment_id, True
+        for widget_id in self.triggers:  # the browser resets a trigger once it has sent it
+            self.widget_states.pop(widget_id, None)
+        self.triggers.clear()
         start = time.monotonic()
         deadline = start + timeout
         result = Rerun(0.0, "")
@@ -463,6 +513,24 @@ class Student:
         from streamlit.proto.WidgetStates_pb2 import WidgetState
 
         self.widget_states[self._id(key)] = WidgetState(id=self._id(key), string_value=option)
+
+    def set_text(self, key: str, text: str) -> None:
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        self.widget_states[self._id(key)] = WidgetState(id=self._id(key), string_value=text)
+
+    def set_checkbox(self, key: str, ticked: bool) -> None:
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        self.widget_states[self._id(key)] = WidgetState(id=self._id(key), bool_value=ticked)
+
+    def press(self, key: str) -> None:
+        """A button click: a ``trigger_value`` sent with the next rerun only (a form's submit button too)."""
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        widget_id = self._id(key)
+        self.widget_states[widget_id] = WidgetState(id=widget_id, trigger_value=True)
+        self.triggers.add(widget_id)
 
     def _id(self, key: str) -> str:
         if key not in self.widget_ids:
@@ -613,6 +681,228 @@ async def warm_up(port: int, xsrf: str, photo: tuple[str, bytes]) -> list[str]:
     return students[0].errors
 
 
+# --- the class scenario: students join and enrol while the projector's matrix refreshes -------------
+
+# action -> (what happens, target p95 in s or None: issue 12 sets no number for this scenario)
+CLASS_ACTIONS: dict[str, tuple[str, float | None]] = {
+    "open_class": ("the instructor opens the Class page", None),
+    "unlock": ("the instructor types the passcode", None),
+    "start_class": ("the instructor starts a class", None),
+    "open_matrix": ("the instructor opens the matrix, This class", None),
+    "projector_refresh": ("the projector's matrix refreshes (run_every)", None),
+    "join_open": ("a student opens the join URL", None),
+    "join_fill": ("  types a name / ticks consent / picks Upload", None),
+    "enrol": ("enrol: upload (URL + PUT + rerun) + Enrol to the crop", None),
+    "enrol_press": ("  of which the rerun after pressing Enrol", None),
+    "end_class": ("the instructor ends the class", None),
+}
+CLASS_PAGE, MATRIX_PAGE = "class", "matrix"
+SHOWN_PATTERNS = (re.compile(r"distances between \d+ photos of (\d+) students"),  # the matrix's caption
+                  re.compile(r"^Class \w+: (\d+) student\(s\)"))  # fewer than two photos: its note
+GRACE_INTERVALS = 10  # refreshes the projector may take, after the last enrolment, to show everyone
+
+
+def students_shown(texts: list[str]) -> int | None:
+    """How many students the projector's class matrix says it shows (its caption or its note)."""
+    for text in texts:
+        for pattern in SHOWN_PATTERNS:
+            found = pattern.search(text)
+            if found:
+                return int(found.group(1))
+    return None
+
+
+@dataclass
+class Projector:
+    """What the instructor's session saw: the code, each refresh's count, and when."""
+
+    code: str = ""
+    ready: asyncio.Event = field(default_factory=asyncio.Event)  # set once the code is known (or failed)
+    shown: list[tuple[float, int]] = field(default_factory=list)  # (monotonic time, students shown)
+    ticks_skipped: int = 0  # timer ticks that fell while a refresh was still running
+    interval: float | None = None
+    all_shown_at: float | None = None
+
+
+async def instructor_steps(teacher: Student, projector: Projector, passcode: str, count: int,
+                           students_done: asyncio.Event, deadline: float) -> None:
+    """Start a class, open its distance matrix ("This class"), and let its fragment refresh as the
+    browser's timer does, until the projector shows all ``count`` students (or the time runs out)."""
+    try:
+        await teacher.connect()
+        rerun = await teacher.rerun(page=CLASS_PAGE)
+        teacher.check("open_class", rerun, heading="Class")
+        start = rerun.widgets.get("class_start")
+        if start is not None and start.disabled and "instructor_passcode" in rerun.widgets:
+            teacher.set_text("instructor_passcode", passcode)
+            teacher.press("instructor_unlock")
+            teacher.check("unlock", await teacher.rerun())
+        teacher.press("class_start")
+        rerun = await teacher.rerun()
+        teacher.check("start_class", rerun)
+        codes = [m.group(1) for t in rerun.texts for m in [re.search(r"Class (\w+) started\.", t)] if m]
+        if not codes:
+            raise LookupError(f"no 'Class CODE started.' after pressing Start (saw {rerun.texts[:4]})")
+        projector.code = codes[0]
+        rerun = await teacher.rerun(page=MATRIX_PAGE)
+        radio = rerun.widgets.get("matrix_set")
+        option = next((o for o in radio.options if "This class" in o), None) if radio is not None else None
+        if option is None:
+            raise LookupError("no 'This class' photo set on the distance matrix (radio 'matrix_set')")
+        teacher.set_radio("matrix_set", option)
+        rerun = await teacher.rerun()
+        teacher.check("open_matrix", rerun)
+        if students_shown(rerun.texts) is None:
+            raise LookupError(f"the class matrix says nothing of its students (saw {rerun.texts[:4]})")
+        projector.shown.append((time.monotonic(), students_shown(rerun.texts)))
+    finally:
+        projector.ready.set()  # the students go ahead (or give up) either way
+    if len(teacher.auto_reruns) != 1:
+        raise LookupError(f"expected the class matrix's one run_every fragment, got {teacher.auto_reruns}")
+    (fragment_id, interval), = teacher.auto_reruns.items()
+    projector.interval = interval
+    # the browser's setInterval: ticks at fixed times from the announcement; one refresh at a time here
+    # (a browser would send a tick even during a refresh, and the server would coalesce them)
+    announced, tick, done_at = time.monotonic(), 0, None
+    max_ticks = int((deadline - announced) / interval) + 1
+    while tick < max_ticks and time.monotonic() < deadline:
+        tick += 1
+        next_at = announced + tick * interval
+        now = time.monotonic()
+        if next_at < now:
+            skipped = int((now - next_at) / interval) + 1
+            projector.ticks_skipped += skipped
+            tick += skipped
+            next_at = announced + tick * interval
+        await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+        if fragment_id not in teacher.auto_reruns:
+            raise LookupError("the class matrix's refresh was cancelled (stop_auto_rerun)")
+        rerun = await teacher.rerun(fragment_id=fragment_id, timeout=max(1.0, min(RERUN_TIMEOUT, deadline - time.monotonic())))
+        teacher.check("projector_refresh", rerun)
+        shown = students_shown(rerun.texts)
+        if shown is None:
+            teacher.errors.append(f"projector_refresh: no count of students (saw {rerun.texts[:3]})")
+            continue
+        projector.shown.append((time.monotonic(), shown))
+        if shown >= count and projector.all_shown_at is None:
+            projector.all_shown_at = time.monotonic()
+        if students_done.is_set():
+            done_at = done_at or time.monotonic()
+            if projector.all_shown_at is not None or time.monotonic() - done_at > GRACE_INTERVALS * interval:
+                break
+
+
+async def enrol_steps(student: Student, projector: Projector, photo: tuple[str, bytes], delay: float) -> float | None:
+    """Wait ``delay`` s, open the join URL, fill in the form, upload one photo and press Enrol; the time
+    the page confirmed the enrolment (monotonic), or None."""
+    await asyncio.sleep(delay)
+    await asyncio.wait_for(projector.ready.wait(), RERUN_TIMEOUT)
+    if not projector.code:
+        raise RuntimeError("the instructor has no class code")
+    await student.connect()
+    rerun = await student.rerun(page=CLASS_PAGE, query=f"class={projector.code}")
+    student.check("join_open", rerun, heading=f"Class {projector.code}")
+    name = f"Student {student.number:03d}"
+    student.set_text("class_name", name)
+    student.check("join_fill", await student.rerun())
+    student.set_checkbox("class_consent", True)
+    student.check("join_fill", await student.rerun())
+    radio = student.last_widgets.get("class_photo_from")
+    option = next((o for o in radio.options if "Upload" in o), None) if radio is not None else None
+    if option is None:
+        raise LookupError("no Upload choice for the photo (radio 'class_photo_from')")
+    student.set_radio("class_photo_from", option)
+    student.check("join_fill", await student.rerun())
+    start = time.monotonic()
+    _, rerun = await student.upload("class_upload_0", *photo)
+    if rerun.exceptions:
+        student.check("enrol_press", rerun)
+        return None
+    student.press("class_enrol")
+    rerun = await student.rerun()
+    student.check("enrol_press", rerun)
+    confirmed = time.monotonic()
+    if not any(f"You are enrolled as **{name}**" in text for text in rerun.texts) or rerun.images < 1:
+        student.errors.append(f"enrol: no confirmation and crop for {name} (saw {rerun.texts[-3:]})"[:300])
+        return None
+    student.times["enrol"].append(confirmed - start)
+    return confirmed
+
+
+async def run_class_room(port: int, xsrf: str, count: int, window: float, photos: list[tuple[str, bytes]],
+                         passcode: str, deadline: float) -> dict:
+    """The instructor and ``count`` students, who start ``window / count`` s apart; the figures."""
+    teacher = Student(-1, port, xsrf, actions=CLASS_ACTIONS)
+    students = [Student(i, port, xsrf, actions=CLASS_ACTIONS) for i in range(count)]
+    projector, students_done = Projector(), asyncio.Event()
+    confirmed: list[float] = []
+
+    async def instructor() -> None:
+        try:
+            await instructor_steps(teacher, projector, passcode, count, students_done, deadline)
+        except Exception as error:  # noqa: BLE001 - a failure is a figure, not a crash
+            teacher.errors.append(f"instructor: {type(error).__name__}: {error}"[:300])
+
+    async def one(student: Student, delay: float) -> None:
+        try:
+            when = await enrol_steps(student, projector, photos[student.number], delay)
+            if when is not None:
+                confirmed.append(when)
+        except Exception as error:  # noqa: BLE001
+            student.errors.append(f"{type(error).__name__}: {error}"[:300])
+
+    async def class_of_students() -> None:
+        # students keep their tabs open (their sessions live on) until the whole class has enrolled
+        await asyncio.gather(*(one(s, s.number * window / count) for s in students))
+        students_done.set()
+
+    started = time.monotonic()
+    try:
+        await asyncio.gather(instructor(), class_of_students())
+        if not teacher.errors and projector.code:  # the class ends: everything it held is forgotten
+            try:
+                await teacher.rerun(page=CLASS_PAGE)
+                teacher.press("class_end")
+                rerun = await teacher.rerun()
+                teacher.check("end_class", rerun)
+                if not any(f"Class {projector.code} ended" in text for text in rerun.texts):
+                    teacher.errors.append(f"end_class: no 'Class {projector.code} ended' (saw {rerun.texts[:3]})")
+            except Exception as error:  # noqa: BLE001
+                teacher.errors.append(f"end_class: {type(error).__name__}: {error}"[:300])
+    finally:
+        await asyncio.gather(teacher.close(), *(s.close() for s in students))
+    wall = time.monotonic() - started
+    last = max(confirmed) if confirmed else None
+    shown = projector.shown
+    return {
+        "everyone": [teacher] + students,
+        "class_wall_s": wall,
+        "class_code_found": bool(projector.code),
+        "enrolled": len(confirmed),
+        "join_spread_s": (max(confirmed) - min(confirmed)) if confirmed else None,
+        "refresh_interval_s": projector.interval,
+        "projector_refreshes": len(teacher.times["projector_refresh"]),
+        "projector_ticks_skipped": projector.ticks_skipped,
+        "projector_max_shown": max((n for _, n in shown), default=None),
+        "projector_all_shown_after_last_enrolment_s": (
+            projector.all_shown_at - last if projector.all_shown_at is not None and last is not None else None),
+        "projector_shown_trace": [(round(t - started, 2), n) for t, n in shown],
+    }
+
+
+async def warm_up_class(port: int, xsrf: str) -> list[str]:
+    """One visitor opens the Class page (no class started) and leaves."""
+    visitor = Student(-2, port, xsrf, actions=CLASS_ACTIONS)
+    try:
+        await visitor.connect()
+        visitor.check("open_class", await visitor.rerun(page=CLASS_PAGE), heading="Class")
+    except Exception as error:  # noqa: BLE001
+        visitor.errors.append(f"{type(error).__name__}: {error}"[:300])
+    finally:
+        await visitor.close()
+    return visitor.errors
+
+
 # --- figures ---------------------------------------------------------------------------------------
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -626,9 +916,9 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def summarise(students: list[Student]) -> dict:
+def summarise(students: list[Student], names: dict | None = None) -> dict:
     actions = {}
-    for name in ACTIONS:
+    for name in names or ACTIONS:
         values = [t for s in students for t in s.times[name]]
         actions[name] = {
             "count": len(values),
@@ -705,6 +995,60 @@ def report(result: dict) -> str:
     return "\n".join(lines)
 
 
+def report_class(result: dict) -> str:
+    """The class scenario's table: the same layout as :func:`report`; issue 12 sets no target here."""
+    m = result["machine"]
+    lines = [
+        f"facedemo load, class scenario: {result['students']} students join and enrol over "
+        f"{result['join_window_s']:.0f} s while the projector's matrix refreshes; server options: "
+        f"{' '.join(result['server_options']) or '(defaults)'}",
+        f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}; {result['date']}; load average before "
+        f"{' '.join(f'{x:.2f}' for x in result['load_average_before'])}, after "
+        f"{' '.join(f'{x:.2f}' for x in result['load_average_after'])}",
+        "",
+        f"{'action':<56} {'n':>5} {'p50':>8} {'p95':>8} {'max':>8}",
+    ]
+    for name, (title, _) in CLASS_ACTIONS.items():
+        a = result["actions"][name]
+        lines.append(f"{title:<56} {a['count']:>5} {_s(a['p50_s']):>8} {_s(a['p95_s']):>8} {_s(a['max_s']):>8}")
+    mem = result["memory_mb"]
+    after_all = result["projector_all_shown_after_last_enrolment_s"]
+    lines += [
+        "",
+        f"enrolled {result['enrolled']} of {result['students']}; the projector refreshed {result['projector_refreshes']} "
+        f"times (every {result['refresh_interval_s'] or 0:.0f} s; ticks skipped while a refresh ran: "
+        f"{result['projector_ticks_skipped']}), showed at most {result['projector_max_shown']} students, "
+        f"all {result['students']} {_s(after_all) if after_all is not None else '(never)'} after the last enrolment",
+        f"server RSS: cold {_mb(mem['cold'])}, idle after a warm-up visitor {_mb(mem['idle_after_warm_up'])}, "
+        f"peak {_mb(mem['peak'])}, {result['idle_wait_s']:.0f} s after everyone left {_mb(mem['after_idle_wait'])}",
+        f"class wall time {result['class_wall_s']:.1f} s (this client's own CPU {result['client_cpu_s']:.1f} s); "
+        f"tracebacks in the server log: {result['server_log_tracebacks']}",
+        "",
+        f"{'figure':<56} {'measured':>10}  target",
+    ]
+    for figure, measured, target, _ in targets_class(result):
+        lines.append(f"{figure:<56} {measured:>10}  {target}")
+    if result["error_samples"]:
+        lines += ["", "first errors:"] + [f"  {e}" for e in result["error_samples"][:10]]
+    return "\n".join(lines)
+
+
+def targets_class(result: dict) -> list[tuple[str, str, str, bool | None]]:
+    """(figure, measured, target, met) rows of the class scenario: issue 12 gives no numbers."""
+    a, mem = result["actions"], result["memory_mb"]
+    after_all = result["projector_all_shown_after_last_enrolment_s"]
+    none = "no target set"
+    return [
+        ("p95 enrolment (upload to the confirming rerun)", _s(a["enrol"]["p95_s"]), none, None),
+        ("p95 the projector's refresh", _s(a["projector_refresh"]["p95_s"]), none, None),
+        ("the projector shows all, after the last enrolment", _s(after_all), none, None),
+        ("errors", str(result["errors"]), none, None),
+        ("pages with an exception", ", ".join(result["pages_with_exception"]) or "none", none, None),
+        ("server peak RSS", _mb(mem["peak"]), none, None),
+        (f"RSS {result['idle_wait_s']:.0f} s after everyone left", _mb(mem["after_idle_wait"]), none, None),
+    ]
+
+
 # --- main ------------------------------------------------------------------------------------------
 
 def _interrupt(*_signal) -> None:
@@ -723,6 +1067,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=1,
                         help="app servers behind nginx with sticky sessions (default 1: one server, no proxy)")
     parser.add_argument("--json", type=Path, default=RESULTS, help=f"where to write the figures ({RESULTS})")
+    parser.add_argument("--scenario", choices=("verify", "class"), default="verify",
+                        help="verify (default): the class verifies and moves thresholds at once; class: an "
+                             "instructor starts a class and projects its matrix while the students join and enrol")
+    parser.add_argument("--join-window", type=float, default=60.0,
+                        help="class scenario: the students' start times spread evenly over this many seconds (60)")
     args = parser.parse_args(argv)
     if not 1 <= args.students <= 500 or not 1 <= args.moves <= 50:
         parser.error("--students must be 1-500 and --moves 1-50")
@@ -730,6 +1079,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--processes must be 1-16")
     if not 0 <= args.idle_wait <= 1800 or not 10 <= args.timeout <= 7200:
         parser.error("--idle-wait must be 0-1800 s and --timeout 10-7200 s")
+    if not 0 <= args.join_window <= 600:
+        parser.error("--join-window must be 0-600 s")
+    if args.scenario == "class" and args.processes != 1:
+        parser.error("--scenario class needs --processes 1: a class lives in one process's memory, and nginx "
+                     "would send some students to a process that does not know its code")
 
     signal.signal(signal.SIGTERM, _interrupt)  # a TERM stops the server as Ctrl-C does
     started = time.monotonic()
@@ -738,10 +1092,16 @@ def main(argv: list[str] | None = None) -> int:
         "students": args.students, "moves": args.moves, "idle_wait_s": args.idle_wait,
         "server_options": args.server_option, "processes": args.processes, "machine": machine(),
         "load_average_before": list(os.getloadavg()), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "scenario": args.scenario,
     }
+    if args.scenario == "class":
+        result["join_window_s"] = args.join_window
     photos = student_photos(args.students + 1)
     # one cookie secret for the processes behind nginx (it signs Streamlit's cookies), new on every run
     shared = {"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)} if args.processes > 1 else {}
+    passcode = secrets.token_urlsafe(12)  # class scenario: the instructor passcode a class is run with
+    if args.scenario == "class":
+        shared["FACEDEMO_INSTRUCTOR_PASSCODE"] = passcode
     with contextlib.ExitStack() as stack:
         servers: list[Server] = []
         for _ in range(args.processes):
@@ -767,6 +1127,9 @@ def main(argv: list[str] | None = None) -> int:
             for server, xsrf in zip(servers, xsrfs):  # each process loads the model and the gallery once
                 warm_errors += asyncio.run(asyncio.wait_for(warm_up(server.port, xsrf, photos[-1]),
                                                             max(1.0, deadline - time.monotonic())))
+            if args.scenario == "class":  # the Class page's own imports (the QR code library)
+                warm_errors += asyncio.run(asyncio.wait_for(warm_up_class(servers[0].port, xsrfs[0]),
+                                                            max(1.0, deadline - time.monotonic())))
             if warm_errors:
                 print(f"warm-up visitor: {warm_errors[:3]}\n{servers[0].log_tail()}", file=sys.stderr)
             time.sleep(min(5.0, max(0.0, deadline - time.monotonic())))
@@ -775,9 +1138,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"cold {_mb(cold)}, idle after warm-up {_mb(idle)}; {args.students} students ...", flush=True)
             class_start, client_cpu = time.monotonic(), time.process_time()
             port = proxy.port if proxy else servers[0].port
-            students = asyncio.run(asyncio.wait_for(
-                run_class(port, xsrfs[0], args.students, args.moves, photos[:args.students], own_cookies=bool(proxy)),
-                max(1.0, deadline - time.monotonic() - args.idle_wait)))
+            if args.scenario == "class":
+                limit = max(1.0, deadline - time.monotonic() - args.idle_wait)
+                room = asyncio.run(asyncio.wait_for(
+                    run_class_room(port, xsrfs[0], args.students, args.join_window, photos[:args.students],
+                                   passcode, time.monotonic() + limit - 20.0), limit))
+                students = room.pop("everyone")
+                result.update(room)
+            else:
+                students = asyncio.run(asyncio.wait_for(
+                    run_class(port, xsrfs[0], args.students, args.moves, photos[:args.students], own_cookies=bool(proxy)),
+                    max(1.0, deadline - time.monotonic() - args.idle_wait)))
             result["class_wall_s"] = time.monotonic() - class_start
             result["client_cpu_s"] = time.process_time() - client_cpu  # this script shares the machine
             peak = memory.peak
@@ -788,7 +1159,7 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(min(5.0, max(0.0, wait_end - time.monotonic())))
                 idle_trace.append(round(rss_total(pids) or 0.0, 1))
             after = rss_total(pids)
-            result.update(summarise(students))
+            result.update(summarise(students, CLASS_ACTIONS if args.scenario == "class" else ACTIONS))
             result["warm_up_errors"] = warm_errors
             result["memory_mb"] = {"cold": cold, "idle_after_warm_up": idle, "peak": max(peak, memory.peak),
                                    "after_idle_wait": after, "idle_trace_every_5_s": idle_trace,
@@ -803,8 +1174,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"gave up: {error or 'the run took longer than --timeout'}\n{servers[0].log_tail()}", file=sys.stderr)
             return 1
     result["load_average_after"] = list(os.getloadavg())
-    result["targets"] = [{"figure": f, "measured": m, "target": t, "met": ok} for f, m, t, ok in targets(result)]
-    print(report(result))
+    rows = targets_class(result) if args.scenario == "class" else targets(result)
+    result["targets"] = [{"figure": f, "measured": m, "target": t, "met": ok} for f, m, t, ok in rows]
+    print(report_class(result) if args.scenario == "class" else report(result))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2))
     print(f"written: {args.json}")

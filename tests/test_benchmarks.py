@@ -111,3 +111,48 @@ def test_load_benchmark_behind_nginx_keeps_sessions_sticky(tmp_path, gallery_dir
     assert len(result["memory_mb"]["after_idle_wait_per_process"]) == 3  # two servers and nginx, summed
     pids = [int(part.split(",", 1)[0].split(")", 1)[0]) for part in done.stdout.split("(pid ")[1:]]
     assert len(pids) == 3 and not any(Path(f"/proc/{pid}").exists() for pid in pids)
+
+
+def test_load_benchmark_class_scenario_writes_every_figure(tmp_path, gallery_dir):
+    """``--scenario class`` with 2 students joining over 2 s: the instructor starts a class with the
+    passcode, the projector's matrix refreshes on its ``run_every`` timer and comes to show both, each
+    student sees their crop; every figure is written, no error, and the server is gone."""
+    if str(ROOT / "benchmarks") not in sys.path:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+    _load_spec = importlib.util.spec_from_file_location("benchmarks_load", ROOT / "benchmarks" / "load.py")
+    load = importlib.util.module_from_spec(_load_spec)
+    sys.modules.setdefault("benchmarks_load", load)
+    _load_spec.loader.exec_module(load)
+    out = tmp_path / "class.json"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "load.py"), "--scenario", "class", "--students", "2",
+         "--join-window", "2", "--idle-wait", "1", "--timeout", "150", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=180,
+    )
+    assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-3000:])
+    result = json.loads(out.read_text())
+    assert result["scenario"] == "class" and result["join_window_s"] == 2.0
+    assert set(result["actions"]) == set(load.CLASS_ACTIONS)
+    expected = {"join_open": 2, "join_fill": 6, "enrol": 2, "enrol_press": 2}  # per student: name, consent, Upload
+    for name, figures in result["actions"].items():
+        if name == "projector_refresh":
+            assert figures["count"] >= 1, figures
+        else:
+            assert figures["count"] == expected.get(name, 1), (name, figures)
+        for stat in ("p50_s", "p95_s", "max_s"):
+            assert isinstance(figures[stat], float) and figures[stat] > 0, (name, stat, figures)
+    assert result["errors"] == 0, result["error_samples"]
+    assert result["pages_with_exception"] == [] and result["warm_up_errors"] == []
+    assert result["class_code_found"] and result["enrolled"] == 2
+    assert result["refresh_interval_s"] == 3.0  # the matrix's st.fragment(run_every=3), as announced
+    assert result["projector_max_shown"] == 2
+    assert isinstance(result["projector_all_shown_after_last_enrolment_s"], float)
+    counts = [n for _, n in result["projector_shown_trace"]]
+    assert counts[0] == 0 and counts == sorted(counts)  # an empty class first, then it only grows
+    memory = result["memory_mb"]
+    for name in ("cold", "idle_after_warm_up", "peak", "after_idle_wait"):
+        assert isinstance(memory[name], float) and memory[name] > 0, (name, memory)
+    assert all(row["target"] == "no target set" and row["met"] is None for row in result["targets"])
+    assert "no target set" in done.stdout and "written:" in done.stdout
+    server_pid = int(done.stdout.split("(pid ", 1)[1].split(",", 1)[0])
+    assert not Path(f"/proc/{server_pid}").exists()
