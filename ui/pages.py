@@ -68,6 +68,8 @@ PAGES: tuple[PageSpec, ...] = (
              "Every pair of chosen photos at once, coloured by the threshold.", "Distance matrix"),
     PageSpec("app_pages/threshold.py", "Threshold explorer", "🎚️", "threshold",
              "Slide the threshold: TAR, FAR, the ROC curve, and why cropping matters.", "Threshold explorer"),
+    PageSpec("app_pages/breaks.py", "What breaks it?", "🌫️", "breaks",
+             "Blur, darkness, low resolution, sunglasses, a mask: watch the distance and the door.", "🌫️ What breaks it?"),
     PageSpec("app_pages/triplet.py", "Triplet-loss playground", "🔺", "triplet",
              "How FaceNet was trained: anchor, positive, negative and the margin.", "Triplet-loss playground"),
     PageSpec("app_pages/why.py", "Why learn an encoding", "🤔", "why",

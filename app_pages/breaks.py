@@ -1,0 +1,205 @@
+"""What breaks it? One photo made worse on purpose, live: blur, light, noise, JPEG, resolution, tilt, occlusion.
+
+Widget keys: the photo input ``breaks`` (see :func:`ui.widgets.picked_photo`), ``breaks_person`` (who the
+photo shows), ``breaks_use_sidebar``, one slider per degradation ``breaks_<name>`` (names in
+:data:`facedemo.analysis.degradations.DEGRADATIONS`), ``breaks_sweeps`` (which sweep charts),
+``breaks_summary_per_person``, ``breaks_summary_steps`` and the button ``breaks_summary_go``.
+Deep link: ``?breaks=val/madonna/2``, plus the sidebar's ``threshold``, ``model`` and ``recipe``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from facedemo.analysis.degradations import DEGRADATIONS
+from facedemo.gallery.album import person_title, photo_name
+from facedemo.people.matching import same_person
+from ui import breaks_view, confidence_view, pages, state, widgets
+from ui.breaks_view import Live
+from ui.threshold_view import threshold_view
+
+ss = st.session_state
+UNKNOWN = "(not enrolled)"
+
+st.title(pages.heading(__file__))
+st.caption(
+    "The door works on good photos. Make the photo worse, one knob at a time or several together, and watch the "
+    "distance to the person's own enrolled encodings climb toward the threshold, and the detector give up."
+)
+
+database = state.database()
+people = breaks_view.people_of(database)
+recipe = state.recipe()
+
+photo_column, knobs = st.columns([3, 2], gap="large")
+with photo_column:
+    picked = widgets.picked_photo("Photo", "breaks", default="val/madonna/1")
+    encoded = widgets.encode_photo(picked, what="The photo: ")
+    choices = [UNKNOWN, *database.names]
+    if picked is not None and picked.ref and ss.get("_breaks_ref") != picked.ref:
+        ss["_breaks_ref"] = picked.ref  # a new gallery photo: the person follows it
+        owner = widgets.gallery_person(picked.ref)
+        ss.breaks_person = owner if owner in database.names else UNKNOWN
+    if ss.get("breaks_person") not in choices:
+        ss.breaks_person = UNKNOWN
+    person_choice = st.selectbox("Who is in the photo?", choices, key="breaks_person",
+                                 format_func=lambda n: n if n == UNKNOWN else person_title(n),
+                                 help="The enrolled person whose encodings are 'self'; everyone else is an impostor.")
+    person = None if person_choice == UNKNOWN else person_choice
+    rule = widgets.person_threshold(database, "breaks_use_sidebar")
+
+with knobs:
+    st.markdown("##### Make it worse")
+    values = {}
+    for name, entry in DEGRADATIONS.items():
+        values[name] = st.slider(f"{entry.title} ({entry.unit})", float(entry.low), float(entry.high),
+                                 float(entry.harmless), step=float(entry.step), key=f"breaks_{name}")
+    settings = breaks_view.settings_of(values)
+    if settings:
+        st.caption("Applied in this order: occlusion, tilt, blur, resolution, light, noise, JPEG.")
+
+if encoded is None:
+    st.stop()
+if not people:
+    st.warning("The database is empty: enrol someone on the People page first.")
+    st.page_link("app_pages/people.py", label="Go to People", icon="👥")
+    st.stop()
+
+shown = breaks_view.live(encoded, settings, recipe)
+st.divider()
+left, middle = st.columns([3, 1], gap="medium")
+with left:
+    if shown.face is not None:
+        st.image(widgets.draw_faces(shown.rgb, shown.faces, max_side=480), caption="the degraded photo and its detection",
+                 width="stretch")
+    else:
+        st.image(shown.rgb, caption="the degraded photo", width="stretch")
+with middle:
+    if shown.crop is not None:
+        widgets.show_crop(shown.crop)
+    else:
+        st.warning("The detector lost the face at this setting: there is nothing to encode, so nobody gets in.")
+
+
+@threshold_view
+def live_door(shown: Live, person: str | None, comparison: str, rule: widgets.PersonRule) -> None:
+    """The distances of the degraded photo against the threshold, the door and "how sure" (redrawn at a move)."""
+    threshold = rule.threshold
+    if shown.vector is None:
+        widgets.verdict(False, "No face found — the door stays shut")
+        return
+    own, nearest, other = breaks_view.distances(shown.vector, person, people, comparison)
+    rows = ([(f"to {person_title(person)} (self)", own)] if own is not None else [])
+    if nearest is not None:
+        rows.append((f"to {person_title(nearest)} (nearest other)", other))
+    own_shown, other_shown = st.columns(2)
+    own_shown.metric("Distance to self", "—" if own is None else f"{own:.3f}")
+    other_shown.metric("Distance to the nearest other person", "—" if other is None else f"{other:.3f}",
+                       help=f"{person_title(nearest)}" if nearest else None)
+    st.vega_lite_chart(widgets.distance_bars(rows, threshold), width="stretch")
+    st.caption(f"Threshold **{threshold:.2f}**, photo against a person's {comparison} encoding.")
+    if own is None:
+        st.info("Pick who is in the photo to see the distance to self and the door.")
+        return
+    door_open = same_person(own, threshold)
+    widgets.verdict(door_open, f"It's {person_title(person)}, welcome in!" if door_open
+                    else f"Not recognised as {person_title(person)} — the door stays shut")
+    confidence_view.how_sure(own, threshold, against="person", comparison=comparison,
+                             what=f"the photo and {person_title(person)}")
+
+
+live_door(shown, person, rule.comparison, rule)
+
+# --- sweeps ---------------------------------------------------------------------------------------
+st.divider()
+st.subheader("Sweeps: the same photo, one knob from harmless to worst")
+picked_sweeps = st.multiselect(
+    "Degradations to sweep", list(DEGRADATIONS), default=["blur", "dark", "eye_bar"], key="breaks_sweeps",
+    format_func=lambda name: DEGRADATIONS[name].title,
+    help=f"Each sweep encodes the photo at {breaks_view.SWEEP_STEPS} settings in one batch, once.",
+)
+sweeps = [breaks_view.photo_sweep(encoded, name, person, people, rule.comparison, recipe) for name in picked_sweeps]
+
+
+@threshold_view
+def sweep_charts(sweeps: list, rule: widgets.PersonRule) -> None:
+    """One chart per swept degradation, with where the door stops opening at the current threshold."""
+    threshold = rule.threshold
+    columns = st.columns(2)
+    for number, result in enumerate(sweeps):
+        entry = DEGRADATIONS[result.degradation]
+        with columns[number % 2]:
+            st.vega_lite_chart(breaks_view.sweep_chart(result, threshold), width="stretch")
+            closes, lost = result.door_closes(threshold), result.face_lost()
+            said = [f"door stops opening at **{closes:g}**" if closes is not None
+                    else "the door opens all the way to the worst setting" if person else "no self to compare with",
+                    f"detector lost the face at **{lost:g}**" if lost is not None else "the detector kept the face"]
+            st.caption(f"{entry.title} ({entry.unit}), threshold {threshold:.2f}: " + "; ".join(said) + ".")
+
+
+if sweeps:
+    sweep_charts(sweeps, rule)
+
+# --- the summary ----------------------------------------------------------------------------------
+st.divider()
+st.subheader("Over the gallery's val photos")
+val_people = sorted(set(state.gallery("val", recipe).labels) & set(database.names))
+a, b = st.columns(2)
+with a:
+    per_person_count = st.number_input("Val photos per person", 1, 20, 5, key="breaks_summary_per_person")
+with b:
+    steps = st.number_input("Settings per degradation", 3, 12, 6, key="breaks_summary_steps")
+if st.button("Measure every degradation on the val photos", key="breaks_summary_go"):
+    ss["_breaks_summary_on"] = True
+measured = None
+if ss.get("_breaks_summary_on"):
+    measured = breaks_view.summary(people, rule.comparison, recipe, per_person=int(per_person_count), steps=int(steps))
+else:
+    st.caption(f"Runs every degradation on up to {int(per_person_count)} val photos of each of the {len(val_people)} "
+               "enrolled people who have val photos (a minute or two, once; then cached).")
+
+
+@threshold_view
+def summary_view(measured, rule: widgets.PersonRule) -> None:
+    threshold = rule.threshold
+    st.caption(f"{len(measured.photos)} val photos, threshold **{threshold:.2f}**. A genuine attempt fails when the "
+               "detector loses the face or the distance to self is not below the threshold; the severity shown is "
+               "the first of the measured settings at which half of them fail.")
+    widgets.keyed_dataframe(breaks_view.summary_table(measured, threshold), key="breaks_summary", hide_index=True)
+
+
+if measured is not None:
+    summary_view(measured, rule)
+
+# --- who it fails for -----------------------------------------------------------------------------
+st.divider()
+st.subheader("Who it fails for")
+tried = breaks_view.attempts(database, rule.comparison, recipe)
+
+
+@threshold_view
+def who_fails(tried: list, rule: widgets.PersonRule) -> None:
+    threshold = rule.threshold
+    st.markdown(
+        "Errors are not spread evenly: they differ between people and between conditions (light, pose, camera, "
+        "age of the photo), so they have to be measured on the people and photos at hand, not assumed."
+    )
+    st.caption(f"Every val photo against every enrolled person at threshold **{threshold:.2f}** "
+               f"({len(tried)} attempts).")
+    widgets.keyed_dataframe(breaks_view.per_person(tried, threshold), key="breaks_who", hide_index=True)
+    network = state.current_network()
+    for name in sorted({a.claimed for a in tried}):
+        own, other = breaks_view.hardest(tried, name)
+        st.markdown(f"**{person_title(name)}**: the hardest photos")
+        cells = st.columns(4)
+        for cell, hard, what in ((cells[0], own, "own photo farthest"), (cells[1], other, "other person nearest")):
+            if hard is None:
+                continue
+            with cell:
+                verdict = "let in" if same_person(hard.distance, threshold) else "turned away"
+                widgets.show_crop(breaks_view.val_crop(hard.row, recipe, network),
+                                  f"{what}: {photo_name(hard.photo)}, {hard.distance:.2f}, {verdict}")
+
+
+if tried:
+    who_fails(tried, rule)

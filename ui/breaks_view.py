@@ -1,0 +1,308 @@
+"""Glue of the page *What breaks it?*: cached degraded encodings, sweeps and the gallery summary, and their charts.
+
+The maths is in :mod:`facedemo.analysis.degradations`; here it is cached and drawn.
+
+- One degraded photo (the sliders' settings together) is encoded once per photo content
+  (sha256), settings, recipe and model: a slider move encodes one image at most.
+- A sweep (one photo, one degradation, several severities) is one batch through the encoder,
+  cached by photo content, degradation, severities, person, the enrolled encodings' digest,
+  comparison, recipe and model, with a progress bar the first time.
+- The summary over the gallery's val photos keeps distances, not verdicts: the threshold is
+  applied afterwards, so a threshold move recomputes no encoding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from facedemo.analysis.degradations import DEGRADATIONS, Sweep, degrade, half_way, sweep
+from facedemo.detection.faces import Face
+from facedemo.errors import NoFaceFoundError
+from facedemo.gallery.album import person_title, photo_ids
+from facedemo.io.images import WORK_MAX_SIDE, read_image
+from facedemo.people.database import FaceDatabase
+from facedemo.people.matching import person_distance, same_person
+from ui import charts, state
+from ui.state import UploadEncoding
+
+SELF_COLOUR, OTHER_COLOUR = "#1f77b4", "#d62728"
+
+
+# --- the enrolled people -------------------------------------------------------------------------
+def people_of(database: FaceDatabase) -> dict[str, np.ndarray]:
+    """name → ``(k, d)`` enrolled encodings of the session's database."""
+    return {name: database.vectors(name) for name in database.names}
+
+
+def digest(people: Mapping[str, np.ndarray]) -> str:
+    """sha256 over the enrolled names and encodings: part of every cache key that depends on them."""
+    h = hashlib.sha256()
+    for name in sorted(people):
+        h.update(name.encode())
+        h.update(np.ascontiguousarray(people[name], dtype=np.float32).tobytes())
+    return h.hexdigest()
+
+
+# --- one degraded photo --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Live:
+    """The photo at the sliders' settings: the degraded pixels, the face found (None: lost), the crop and encoding."""
+
+    rgb: np.ndarray
+    face: Face | None
+    faces: tuple[Face, ...]
+    crop: np.ndarray | None
+    vector: np.ndarray | None
+
+
+def settings_of(values: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
+    """The settings that change the photo, in the registry's order (the cache key)."""
+    return tuple((name, float(values[name])) for name in DEGRADATIONS
+                 if name in values and float(values[name]) != DEGRADATIONS[name].harmless)
+
+
+def live(encoded: UploadEncoding, settings: tuple[tuple[str, float], ...], recipe: str) -> Live:
+    """``encoded``'s photo degraded by ``settings``; the clean photo's encoding when nothing is changed."""
+    if not settings:
+        return Live(encoded.rgb, encoded.face, encoded.faces, encoded.crop, encoded.vector)
+    return _live(encoded.sha256, settings, recipe, state.current_network(), encoded)
+
+
+@st.cache_data(show_spinner="Encoding the degraded photo ...", max_entries=128, ttl=3600)
+def _live(sha256: str, settings: tuple[tuple[str, float], ...], recipe: str, network: str, _encoded: UploadEncoding) -> Live:
+    model = state.encoder(network)
+    degraded = degrade(_encoded.rgb, dict(settings), _encoded.face)
+    try:
+        prepared = model.prepare(degraded, recipe, name="the degraded photo")
+    except NoFaceFoundError:
+        return Live(degraded, None, (), None, None)
+    vector = model.embed_prepared([prepared])[0]
+    return Live(degraded, prepared.face, tuple(prepared.faces), prepared.crop, vector)
+
+
+def distances(vector: np.ndarray, person: str | None, people: Mapping[str, np.ndarray], comparison: str
+              ) -> tuple[float | None, str | None, float | None]:
+    """(distance to ``person``, the nearest other person, the distance to them); None where there is none."""
+    own = person_distance(vector, people[person], comparison) if person in people else None
+    others = {name: person_distance(vector, photos, comparison) for name, photos in people.items() if name != person}
+    if not others:
+        return own, None, None
+    nearest = min(others, key=others.get)
+    return own, nearest, others[nearest]
+
+
+# --- sweeps --------------------------------------------------------------------------------------
+SWEEP_STEPS = 9
+
+
+def photo_sweep(encoded: UploadEncoding, degradation: str, person: str | None, people: Mapping[str, np.ndarray],
+                comparison: str, recipe: str, *, steps: int = SWEEP_STEPS) -> Sweep:
+    """One photo through one degradation, cached by content and settings (a progress bar the first time)."""
+    return _photo_sweep(encoded.sha256, degradation, steps, person, digest(people), comparison, recipe,
+                        state.current_network(), encoded, people)
+
+
+@st.cache_data(show_spinner=False, max_entries=256, ttl=3600)
+def _photo_sweep(sha256: str, degradation: str, steps: int, person: str | None, people_digest: str, comparison: str,
+                 recipe: str, network: str, _encoded: UploadEncoding, _people: Mapping[str, np.ndarray]) -> Sweep:
+    entry = DEGRADATIONS[degradation]
+    bar = st.progress(0.0, text=f"Sweeping {entry.title.lower()} ...")
+    try:
+        return sweep(state.encoder(network), _encoded.rgb, degradation, entry.severities(steps), face=_encoded.face,
+                     recipe=recipe, person=person, people=_people, comparison=comparison,
+                     on_progress=lambda done, total: bar.progress(done / total, text=f"Sweeping {entry.title.lower()}: "
+                                                                               f"{done} of {total} settings ..."))
+    finally:
+        bar.empty()
+
+
+def sweep_frame(result: Sweep) -> pd.DataFrame:
+    """Long format for the chart: severity, distance, which (to self / to the nearest other person)."""
+    rows = []
+    for severity, own, other, name in zip(result.severities, result.to_self, result.to_other, result.nearest_other):
+        if np.isfinite(own):
+            rows.append({"severity": severity, "distance": own, "which": "to self"})
+        if np.isfinite(other):
+            rows.append({"severity": severity, "distance": other, "which": f"to the nearest other person"})
+    return pd.DataFrame(rows, columns=["severity", "distance", "which"])
+
+
+def sweep_chart(result: Sweep, threshold: float) -> dict:
+    """Distance to self and to the nearest other person against severity, the threshold, and where it breaks.
+
+    A Vega-Lite dict (:mod:`ui.charts`): redrawn at every threshold move.
+    """
+    entry = DEGRADATIONS[result.degradation]
+    frame = sweep_frame(result)
+    datasets: dict = {}
+    x_scale = {"domain": [entry.harmless, entry.worst], "nice": False}
+    x = {"field": "severity", "type": "quantitative", "scale": x_scale, "title": f"{entry.title} ({entry.unit})"}
+    top = max(2.0, threshold * 1.05)
+    y = {"field": "distance", "type": "quantitative", "scale": {"domain": [0, top], "nice": False},
+         "title": "L2 distance"}
+    marks = [{"at": threshold, "text": f"threshold {threshold:.2f}"}]
+    verticals = []
+    closes, lost = result.door_closes(threshold), result.face_lost()
+    if closes is not None:
+        verticals.append({"severity": closes, "text": "door stops opening", "colour": "#111827"})
+    if lost is not None:
+        verticals.append({"severity": lost, "text": "detector lost the face", "colour": "#9467bd"})
+    layers = [
+        {"data": charts._data(frame, datasets), "mark": {"type": "line", "point": True, "strokeWidth": 3},
+         "encoding": {"x": x, "y": y,
+                      "color": {"field": "which", "type": "nominal", "title": None,
+                                "scale": {"domain": ["to self", "to the nearest other person"],
+                                          "range": [SELF_COLOUR, OTHER_COLOUR]}},
+                      "tooltip": [{"field": "which", "type": "nominal"}, {**x, "format": ".2f"},
+                                  {**y, "format": ".3f"}]}},
+        {"data": {"values": marks}, "mark": {"type": "rule", "strokeDash": [6, 4], "strokeWidth": 2, "color": "#111827"},
+         "encoding": {"y": {"field": "at", "type": "quantitative", "scale": y["scale"]}}},
+        {"data": {"values": marks}, "mark": {"type": "text", "align": "left", "dx": 4, "dy": -6, "fontSize": 13},
+         "encoding": {"y": {"field": "at", "type": "quantitative", "scale": y["scale"]}, "x": {"value": 0},
+                      "text": {"field": "text"}}},
+    ]
+    if verticals:
+        layers += [
+            {"data": {"values": verticals}, "mark": {"type": "rule", "strokeWidth": 2, "strokeDash": [2, 3]},
+             "encoding": {"x": {"field": "severity", "type": "quantitative", "scale": x_scale},
+                          "color": {"field": "colour", "type": "nominal", "scale": None}}},
+            {"data": {"values": verticals}, "mark": {"type": "text", "angle": 270, "align": "right", "dx": -4,
+                                                     "dy": -6, "fontSize": 13},
+             "encoding": {"x": {"field": "severity", "type": "quantitative", "scale": x_scale}, "y": {"value": 0},
+                          "text": {"field": "text"}, "color": {"field": "colour", "type": "nominal", "scale": None}}},
+        ]
+    return {"$schema": alt.SCHEMA_URL, "config": {"view": {"strokeWidth": 0}, "axis": dict(charts.AXIS_STYLE),
+                                                  "legend": {**charts.LEGEND_STYLE, "orient": "bottom"}},
+            "layer": layers, "height": 260, "title": entry.title, "datasets": datasets}
+
+
+# --- the summary over the val photos -------------------------------------------------------------
+@dataclass(frozen=True)
+class Summary:
+    """Per degradation: ``severities`` ``(n,)``; ``to_self`` ``(m, n)`` (NaN: face lost); ``found`` ``(m, n)``."""
+
+    photos: tuple[str, ...]
+    severities: dict[str, np.ndarray]
+    to_self: dict[str, np.ndarray]
+    found: dict[str, np.ndarray]
+
+
+def summary(people: Mapping[str, np.ndarray], comparison: str, recipe: str, *, per_person: int, steps: int) -> Summary:
+    """The val photos of the enrolled people (``per_person`` each) through every degradation; cached."""
+    return _summary(digest(people), comparison, recipe, state.current_network(), per_person, steps, people)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _summary(people_digest: str, comparison: str, recipe: str, network: str, per_person: int, steps: int,
+             _people: Mapping[str, np.ndarray]) -> Summary:
+    val = state.gallery("val", recipe, network)
+    ids = photo_ids(val.labels, "val", val.paths)
+    chosen, seen = [], {}
+    for row, label in enumerate(val.labels):
+        if label in _people and seen.get(label, 0) < per_person:
+            seen[label] = seen.get(label, 0) + 1
+            chosen.append(row)
+    model = state.encoder(network)
+    total = len(chosen) * len(DEGRADATIONS)
+    bar = st.progress(0.0, text=f"Measuring {len(chosen)} val photos × {len(DEGRADATIONS)} degradations (once) ...")
+    to_self = {name: [] for name in DEGRADATIONS}
+    found = {name: [] for name in DEGRADATIONS}
+    done = 0
+    try:
+        for row in chosen:
+            rgb = read_image(val.paths[row], max_side=WORK_MAX_SIDE)
+            face = model.prepare(rgb, recipe).face
+            for name, entry in DEGRADATIONS.items():
+                result = sweep(model, rgb, name, entry.severities(steps), face=face, recipe=recipe,
+                               person=val.labels[row], people=_people, comparison=comparison)
+                to_self[name].append(result.to_self)
+                found[name].append(result.found)
+                done += 1
+                bar.progress(done / total, text=f"Measured {done} of {total} photo × degradation sweeps ...")
+    finally:
+        bar.empty()
+    return Summary(tuple(ids[row] for row in chosen),
+                   {name: entry.severities(steps) for name, entry in DEGRADATIONS.items()},
+                   {name: np.array(v).reshape(len(chosen), steps) for name, v in to_self.items()},
+                   {name: np.array(v, dtype=bool).reshape(len(chosen), steps) for name, v in found.items()})
+
+
+def summary_table(result: Summary, threshold: float) -> pd.DataFrame:
+    """One row per degradation: where half the genuine attempts fail, and where the detector misses half the faces."""
+
+    def said(value: float | None) -> str:
+        return "not reached" if value is None else f"{value:g}"
+
+    rows = []
+    for name, entry in DEGRADATIONS.items():
+        severities, own, found = result.severities[name], result.to_self[name], result.found[name]
+        with np.errstate(invalid="ignore"):
+            fails = ~found | ~same_person(np.nan_to_num(own, nan=np.inf), threshold)
+        rows.append({
+            "degradation": entry.title,
+            "half the genuine attempts fail at": said(half_way(severities, fails)),
+            "the detector misses half the faces at": said(half_way(severities, ~found)),
+            "unit": entry.unit,
+            "settings measured": ", ".join(f"{v:g}" for v in severities),
+            "failing at the worst": f"{int(fails[:, -1].sum())} of {len(fails)}",
+        })
+    return pd.DataFrame(rows)
+
+
+# --- who it fails for ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Attempt:
+    """One val photo held against one enrolled person."""
+
+    row: int
+    photo: str
+    owner: str
+    claimed: str
+    distance: float
+
+    @property
+    def genuine(self) -> bool:
+        return self.owner == self.claimed
+
+
+def attempts(database: FaceDatabase, comparison: str, recipe: str) -> list[Attempt]:
+    """Every val photo against every enrolled person (genuine when the photo is theirs)."""
+    val = state.gallery("val", recipe)
+    ids = photo_ids(val.labels, "val", val.paths)
+    return [Attempt(row, ids[row], label, name, database.distance(vector, name, comparison=comparison))
+            for row, (vector, label) in enumerate(zip(val.vectors, val.labels)) for name in database.names]
+
+
+def per_person(tried: Sequence[Attempt], threshold: float) -> pd.DataFrame:
+    """Per enrolled person: their val photos turned away, and other people's photos let in as them."""
+    rows = []
+    for name in sorted({a.claimed for a in tried}):
+        own = [a for a in tried if a.claimed == name and a.genuine]
+        others = [a for a in tried if a.claimed == name and not a.genuine]
+        rejected = sum(not same_person(a.distance, threshold) for a in own)
+        accepted = sum(bool(same_person(a.distance, threshold)) for a in others)
+        rows.append({"person": person_title(name),
+                     "false rejects (own val photos turned away)": f"{rejected} of {len(own)}",
+                     "false accepts (others let in as them)": f"{accepted} of {len(others)}"})
+    return pd.DataFrame(rows)
+
+
+def hardest(tried: Sequence[Attempt], name: str) -> tuple[Attempt | None, Attempt | None]:
+    """``name``'s hardest genuine attempt (their farthest own photo) and hardest impostor (the nearest other's)."""
+    own = [a for a in tried if a.claimed == name and a.genuine]
+    others = [a for a in tried if a.claimed == name and not a.genuine]
+    return (max(own, key=lambda a: a.distance) if own else None,
+            min(others, key=lambda a: a.distance) if others else None)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def val_crop(row: int, recipe: str, network: str) -> np.ndarray:
+    """The 160×160 crop the model saw of val photo ``row``."""
+    return state.gallery("val", recipe, network).crop(row)
