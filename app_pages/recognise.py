@@ -1,6 +1,7 @@
 """Recognise (1:K): who is it? One photo against everyone in the database, nearest first.
 
-Widget keys: the photo input ``q`` (see :func:`ui.widgets.picked_photo`), ``recognise_use_sidebar``;
+Widget keys: the photo input ``q`` (see :func:`ui.widgets.picked_photo`), ``recognise_use_sidebar``,
+``recognise_against`` (the People database or "This class", shown when the session knows a class);
 the ranking table is ``recognise_ranking``. A photo with several faces names every face instead
 (:mod:`ui.group_view`): each box labelled on the photo, and the table ``recognise_faces``.
 Deep link: ``?q=val/madonna/1`` plus the sidebar's ``threshold`` and ``recipe``.
@@ -12,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from facedemo.people.matching import same_person
-from ui import confidence_view, group_view, pages, state, widgets
+from ui import classroom, confidence_view, group_view, pages, widgets
 from ui.messages import attempt
 
 TABLE_ROWS = 10
@@ -23,7 +24,7 @@ st.caption(
     "nearest one wins — if they are close enough. Otherwise: *Not in the database.*"
 )
 
-database = state.database()
+database, room, problem = classroom.pick_database("Recognise against", "recognise_against")
 left, right = st.columns(2, gap="large")
 with left:
     picked = widgets.picked_photo("Who is at the door?", "q", default="val/madonna/1")
@@ -33,16 +34,19 @@ with left:
         widgets.show_photo(encoded, picked.label)
 
 with right:
-    if not database.names:
+    if problem:
+        st.warning(problem)
+    elif not database.names:
         st.warning("The database is empty: enrol someone on the People page first.")
         st.page_link("app_pages/people.py", label="Go to People", icon="👥")
     else:
-        st.markdown(f"**{len(database)} people** in the database ({sum(len(p) for p in database.people.values())} photos).")
+        who = f"class {room.code}: **{len(database)} students**" if room else f"**{len(database)} people** in the database"
+        st.markdown(f"{who} ({sum(len(p) for p in database.people.values())} photos).")
         rule = widgets.person_threshold(database, "recognise_use_sidebar")
         threshold, comparison = rule.threshold, rule.comparison
 
 if group:
-    photo = attempt(lambda: group_view.every_face(picked.data, state.recipe()))
+    photo = attempt(lambda: group_view.every_face(picked.data, database.recipe))
     if photo is not None:
         named = group_view.name_faces(photo, database, threshold=threshold, comparison=comparison)
         with right:
@@ -75,7 +79,7 @@ if ranking:
         with query:
             widgets.show_crop(encoded.crop, "the photo (what the model sees)")
         with match:
-            crop = widgets.person_crop(database, best.name)
+            crop = classroom.student_crop(room, best.name) if room else widgets.person_crop(database, best.name)
             if crop is not None:
                 widgets.show_crop(crop, f"nearest: {best.name} (enrolled)")
             else:

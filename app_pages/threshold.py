@@ -7,16 +7,21 @@ import pandas as pd
 import streamlit as st
 
 from facedemo.analysis import calibration, metrics
+from facedemo.classroom import calibrate_class
+from facedemo.classroom.calibration import FEW_PAIRS
 from facedemo.encoding.networks import NETWORKS, NOTEBOOK_THRESHOLD, default_threshold
 from facedemo.encoding.recipes import RECIPES
+from facedemo.errors import FacedemoError
 from facedemo.gallery.album import Album
-from ui import charts, frames, pages, state, widgets
+from ui import charts, classroom, frames, pages, state, widgets
 from ui.classifier_view import show_classifier
 from ui.messages import album_or_stop, attempt
 from ui.models_view import show_models_side_by_side
 from ui.threshold_view import threshold_view
 
 SETS = {"train + val": "every gallery photo", "train": "the train photos", "val": "the val photos"}
+CLASS = "class"
+CLASS_REFRESH_SECONDS = 3
 
 
 def _photos(album: Album, which: str) -> Album:
@@ -82,11 +87,11 @@ st.markdown(
 recipe, network = state.recipe(), state.current_network()
 album = album_or_stop(recipe)
 
-which = st.radio("Pairs from", list(SETS), key="threshold_set", horizontal=True, format_func=lambda s: f"{s} ({SETS[s]})",
-                 bind="query-params")
-photos = _photos(album, which)
-genuine, impostor = pair_split(recipe, network, which, photos)
-summary = curve(recipe, network, which, genuine, impostor)
+room = classroom.known_room()
+sets = list(SETS) + ([CLASS] if room is not None else [])
+which = st.radio("Pairs from", sets, key="threshold_set", horizontal=True, bind="query-params",
+                 format_func=lambda s: f"🧑‍🏫 This class ({room.code})" if s == CLASS else f"{s} ({SETS[s]})",
+                 help="This class: every pair of its students' photos, redrawn every few seconds as they join.")
 
 
 @threshold_view
@@ -120,67 +125,150 @@ def at_threshold(photos: Album, genuine: np.ndarray, impostor: np.ndarray, summa
         st.vega_lite_chart(charts.roc_chart(summary["roc"], points), key="threshold_roc")
 
 
-at_threshold(photos, genuine, impostor, summary)
-auc_col, eer_col, eer_t_col = st.columns(3)
-auc_col.metric("AUC", f"{summary['auc']:.3f}", help="1 separates perfectly, 0.5 is a coin toss.")
-eer_col.metric("EER (equal error rate)", f"{summary['eer']:.2%}", help="Where FAR equals 1 − TAR.")
-eer_t_col.metric("Threshold at the EER", f"{summary['eer_threshold']:.2f}")
+def _pairs(count: int, kind: str) -> str:
+    return f"{count:,} {kind} pair{'s' * (count != 1)}"
 
-st.subheader("Why cropping to the face matters")
-st.markdown(
-    "The notebook feeds the **whole photo** to FaceNet; the aligned recipe first **finds and crops the face**, as "
-    "FaceNet was trained. Same model, same photos, same pairs — only the preprocessing differs. "
-    "Switch the recipe in the sidebar to see every chart above change."
-)
-aucs = []
-for name, spec in RECIPES.items():
-    auc = summary["auc"] if name == recipe else attempt(lambda: recipe_auc(name, network, which), what=f"{spec.title}: ")
-    if auc is not None:
-        aucs.append((spec.title + ("  ← now" if name == recipe else ""), auc))
-if aucs:
-    st.vega_lite_chart(auc_bars(tuple(aucs)), key="threshold_recipes")
 
-st.subheader("One photo against many: the multiple-comparison trap")
-st.markdown(
-    "A door compares a new photo with a **person**, not with one photo. Enrol the people of *train* "
-    "(about 20 photos each) and compare each *val* photo with each person: with their **mean** encoding, or "
-    "with the **nearest** of their photos. *Nearest* gives every impostor about 20 tries, and the best of 20 "
-    "comes much closer than a single pair: a threshold calibrated on single pairs then lets impostors in."
-)
-people = person_split(recipe, network, album)
-pair_threshold = default_threshold(recipe, "pair", network)
-own = {comparison: default_threshold(recipe, comparison, network) for comparison in people}
-strip_rules = pd.DataFrame({"name": [f"calibrated pair {pair_threshold:.2f}", f"calibrated nearest {own['nearest']:.2f}"],
-                            "threshold": [pair_threshold, own["nearest"]]})
-st.vega_lite_chart(charts.person_distance_strips(frames.person_distance_frame(people), strip_rules),
-                   key="threshold_people")
-rows = []
-for comparison, split in people.items():
-    with_pair = metrics.rates_at(pair_threshold, split.genuine, split.impostor)
-    with_own = metrics.rates_at(own[comparison], split.genuine, split.impostor)
-    rows.append({
-        "compared with": f"the person's {comparison}" + (" encoding" if comparison == "mean" else " photo"),
-        "impostor checks": split.impostor.size,
-        f"let in (pair threshold {pair_threshold:.2f})": with_pair.false_accepts,
-        "own threshold": own[comparison],
-        "let in (own threshold)": with_own.false_accepts,
-        "genuine accepted (own threshold)": f"{with_own.true_accepts} of {split.genuine.size}",
-    })
-widgets.keyed_dataframe(pd.DataFrame(rows), hide_index=True, key="threshold_people_table")
-nearest = people["nearest"]
-let_in = metrics.rates_at(pair_threshold, nearest.genuine, nearest.impostor).false_accepts
-if own["nearest"] < pair_threshold:
+@threshold_view(run_every=CLASS_REFRESH_SECONDS)
+def class_pairs(code: str) -> None:
+    """The class's pairs at the threshold: a threshold view that also redraws itself every few seconds.
+
+    One fragment for both: a threshold move redraws it at once (it shows the threshold), and its clock
+    redraws it as students join. It reads the room's encodings and never encodes.
+    """
+    try:
+        room = classroom.registry().get(code)
+    except FacedemoError as error:
+        st.warning(f"{error}.")
+        return
+    photos = room.photos()
+    found = calibrate_class(photos)
+    rule = classroom.class_threshold(room)
+    gallery = default_threshold(room.recipe, "pair", room.network)
+    genuine_text, impostor_text = _pairs(found.genuine_pairs, "genuine"), _pairs(found.impostor_pairs, "impostor")
+    st.subheader(f"This class at threshold {rule.value:.2f}")
     st.caption(
-        f"With **nearest**, the pair-calibrated threshold {pair_threshold:.2f} lets **{let_in} of "
-        f"{nearest.impostor.size}** impostor checks through; that is why the database uses its own threshold per "
-        f"comparison (`facedemo.encoding.networks`: pair {pair_threshold:.2f}, mean {own['mean']:.2f}, nearest {own['nearest']:.2f})."
+        f"Class {code}: {len(photos)} photo{'s' * (len(photos) != 1)} of {len(set(photos.labels))} students "
+        f"({found.students_with_two} with two photos or more): {genuine_text} and {impostor_text} · threshold "
+        f"{rule.value:.2f} " + ("from the sidebar" if rule.sidebar else
+                                "(calibrated for the class's model and recipe: the sidebar uses others)")
+        + f" · recipe: {RECIPES[room.recipe].title} · model: {NETWORKS[room.network].title}. "
+        f"Redrawn every {CLASS_REFRESH_SECONDS} s as students join."
     )
+    if not found.genuine_pairs or not found.impostor_pairs:
+        st.info(
+            "TAR and FAR need both kinds of pairs: genuine pairs come from students who enrolled two or three "
+            "photos, impostor pairs from two students or more. So far: "
+            f"{genuine_text} and {impostor_text}. The gallery's calibrated threshold: **{gallery:.2f}**."
+        )
+        return
+    pairs = metrics.pair_distances(photos.vectors, photos.labels)
+    rates = metrics.rates_at(rule.value, pairs.genuine, pairs.impostor)
+    if found.few:
+        st.warning(
+            f"Only {genuine_text} (fewer than {FEW_PAIRS}): the TAR is a rough figure, each genuine pair moves it "
+            f"by {1 / found.genuine_pairs:.0%}. More students with two or three photos make it firmer."
+        )
+    tar_col, far_col, acc_col = st.columns(3)
+    tar_col.metric("TAR (true accept rate)", f"{rates.tar:.1%}", help="Share of genuine pairs accepted.")
+    far_col.metric("FAR (false accept rate)", f"{rates.far:.2%}", help="Share of impostor pairs accepted.")
+    acc_col.metric("Accuracy", f"{rates.accuracy:.1%}", help="Share of all pairs decided as the names say.")
+    st.caption(f"{rates.true_accepts} of {found.genuine_pairs} genuine pairs accepted, {rates.false_accepts} of "
+               f"{found.impostor_pairs} impostor pairs let in.")
+    ours, theirs = st.columns(2)
+    ours.metric("This class's own threshold", f"{found.threshold:.2f}",
+                help=f"Decides {found.accuracy:.0%} of the class's pairs right (the best any threshold does).")
+    theirs.metric("The gallery's (calibrated)", f"{gallery:.2f}", help="Calibrated on the gallery's photos.")
+
+    named = {f"current {rule.value:.2f}": rule.value, f"this class {found.threshold:.2f}": found.threshold,
+             f"gallery {gallery:.2f}": gallery}
+    rules = pd.DataFrame({"name": list(named), "threshold": list(named.values())})
+    upper = max(float(pairs.impostor.max()), float(pairs.genuine.max()), 1.0)
+    hist = frames.histogram_frame({"genuine": pairs.genuine, "impostor": pairs.impostor}, bins=20,
+                                  value_range=(0.0, upper))
+    far, tar, thresholds = metrics.roc_curve(pairs.genuine, pairs.impostor)
+    hist_col, roc_col = st.columns(2)
+    with hist_col:
+        st.vega_lite_chart(charts.distance_histograms(hist, rules, title="The class's genuine and impostor pairs"),
+                           key="threshold_class_hist")
+    with roc_col:
+        st.vega_lite_chart(charts.roc_chart(frames.roc_frame(far, tar, thresholds),
+                                            frames.operating_points(pairs.genuine, pairs.impostor, named)),
+                           key="threshold_class_roc")
+
+
+def gallery_pairs(album: Album, which: str) -> None:
+    """Every pair of a gallery set at the threshold, and the lessons the gallery teaches (recipes, people, models)."""
+    photos = _photos(album, which)
+    genuine, impostor = pair_split(recipe, network, which, photos)
+    summary = curve(recipe, network, which, genuine, impostor)
+    at_threshold(photos, genuine, impostor, summary)
+    auc_col, eer_col, eer_t_col = st.columns(3)
+    auc_col.metric("AUC", f"{summary['auc']:.3f}", help="1 separates perfectly, 0.5 is a coin toss.")
+    eer_col.metric("EER (equal error rate)", f"{summary['eer']:.2%}", help="Where FAR equals 1 − TAR.")
+    eer_t_col.metric("Threshold at the EER", f"{summary['eer_threshold']:.2f}")
+
+    st.subheader("Why cropping to the face matters")
+    st.markdown(
+        "The notebook feeds the **whole photo** to FaceNet; the aligned recipe first **finds and crops the face**, as "
+        "FaceNet was trained. Same model, same photos, same pairs — only the preprocessing differs. "
+        "Switch the recipe in the sidebar to see every chart above change."
+    )
+    aucs = []
+    for name, spec in RECIPES.items():
+        auc = summary["auc"] if name == recipe else attempt(lambda: recipe_auc(name, network, which), what=f"{spec.title}: ")
+        if auc is not None:
+            aucs.append((spec.title + ("  ← now" if name == recipe else ""), auc))
+    if aucs:
+        st.vega_lite_chart(auc_bars(tuple(aucs)), key="threshold_recipes")
+
+    st.subheader("One photo against many: the multiple-comparison trap")
+    st.markdown(
+        "A door compares a new photo with a **person**, not with one photo. Enrol the people of *train* "
+        "(about 20 photos each) and compare each *val* photo with each person: with their **mean** encoding, or "
+        "with the **nearest** of their photos. *Nearest* gives every impostor about 20 tries, and the best of 20 "
+        "comes much closer than a single pair: a threshold calibrated on single pairs then lets impostors in."
+    )
+    people = person_split(recipe, network, album)
+    pair_threshold = default_threshold(recipe, "pair", network)
+    own = {comparison: default_threshold(recipe, comparison, network) for comparison in people}
+    strip_rules = pd.DataFrame({"name": [f"calibrated pair {pair_threshold:.2f}", f"calibrated nearest {own['nearest']:.2f}"],
+                                "threshold": [pair_threshold, own["nearest"]]})
+    st.vega_lite_chart(charts.person_distance_strips(frames.person_distance_frame(people), strip_rules),
+                       key="threshold_people")
+    rows = []
+    for comparison, split in people.items():
+        with_pair = metrics.rates_at(pair_threshold, split.genuine, split.impostor)
+        with_own = metrics.rates_at(own[comparison], split.genuine, split.impostor)
+        rows.append({
+            "compared with": f"the person's {comparison}" + (" encoding" if comparison == "mean" else " photo"),
+            "impostor checks": split.impostor.size,
+            f"let in (pair threshold {pair_threshold:.2f})": with_pair.false_accepts,
+            "own threshold": own[comparison],
+            "let in (own threshold)": with_own.false_accepts,
+            "genuine accepted (own threshold)": f"{with_own.true_accepts} of {split.genuine.size}",
+        })
+    widgets.keyed_dataframe(pd.DataFrame(rows), hide_index=True, key="threshold_people_table")
+    nearest = people["nearest"]
+    let_in = metrics.rates_at(pair_threshold, nearest.genuine, nearest.impostor).false_accepts
+    if own["nearest"] < pair_threshold:
+        st.caption(
+            f"With **nearest**, the pair-calibrated threshold {pair_threshold:.2f} lets **{let_in} of "
+            f"{nearest.impostor.size}** impostor checks through; that is why the database uses its own threshold per "
+            f"comparison (`facedemo.encoding.networks`: pair {pair_threshold:.2f}, mean {own['mean']:.2f}, nearest {own['nearest']:.2f})."
+        )
+    else:
+        st.caption(
+            f"This recipe uses the notebook's {pair_threshold:.2f} for every comparison, and **nearest** lets "
+            f"**{let_in} of {nearest.impostor.size}** impostor checks through. Switch to the aligned recipe to see "
+            "thresholds calibrated per comparison."
+        )
+
+    show_models_side_by_side(recipe)
+    show_classifier(recipe)
+
+
+if which == CLASS:
+    class_pairs(room.code)
 else:
-    st.caption(
-        f"This recipe uses the notebook's {pair_threshold:.2f} for every comparison, and **nearest** lets "
-        f"**{let_in} of {nearest.impostor.size}** impostor checks through. Switch to the aligned recipe to see "
-        "thresholds calibrated per comparison."
-    )
-
-show_models_side_by_side(recipe)
-show_classifier(recipe)
+    gallery_pairs(album, which)

@@ -1,7 +1,8 @@
 """Verify (1:1): is this the person they claim to be? The notebook's door, with two photos or an ID card.
 
 Widget keys: ``verify_with`` (two photos | photo + claimed name), the photo inputs ``a`` and ``b``
-(see :func:`ui.widgets.picked_photo`), ``claim`` (claimed name), ``verify_use_sidebar``.
+(see :func:`ui.widgets.picked_photo`), ``claim`` (claimed name), ``verify_use_sidebar``; when the session
+knows a class, ``verify_names`` (the People database or "This class") and ``class_claim`` (a student's name).
 Deep links: ``?a=val/madonna/1&b=train/madonna/1`` or ``?a=val/madonna/1&claim=madonna``, plus the
 sidebar's ``threshold``, ``model`` and ``recipe``.
 """
@@ -13,7 +14,7 @@ import streamlit as st
 from facedemo.encoding.networks import NETWORKS
 from facedemo.people.database import FaceDatabase
 from facedemo.people.matching import compare
-from ui import confidence_view, pages, state, widgets
+from ui import classroom, confidence_view, pages, state, widgets
 from ui.messages import attempt
 from ui.state import UploadEncoding
 from ui.threshold_view import threshold_view
@@ -49,22 +50,28 @@ with right:
         if encoded_b is not None:
             widgets.show_photo_and_crop(encoded_b, picked_b.label)
     else:
-        database = state.database()
-        if not database.names:
+        database, room, problem = classroom.pick_database("Names from", "verify_names")
+        claim_key = "class_claim" if room else "claim"  # a student's name is not put in the URL
+        if problem:
+            st.warning(problem)
+        elif not database.names:
             st.warning("The database is empty: enrol someone on the People page first.")
             st.page_link("app_pages/people.py", label="Go to People", icon="👥")
         else:
-            wanted = ss.get("claim") or st.query_params.get("claim")
+            wanted = ss.get(claim_key) or (None if room else st.query_params.get("claim"))
             if wanted not in database.names:
                 if wanted:  # a bookmark, or a choice whose person has been removed since
                     st.warning(f"'{wanted}' is not in the database; choose one of the {len(database)} people enrolled.")
                 guess = widgets.gallery_person(picked_a.ref) if picked_a and picked_a.ref else None
-                ss.claim = guess if guess in database.names else database.names[0]
+                ss[claim_key] = guess if guess in database.names else database.names[0]
             claim = st.selectbox(
-                "Who do they claim to be? (the name on the ID card)", database.names, key="claim",
-                index=None, required=True, bind="query-params",
+                "Who do they claim to be? (the name on the ID card)", database.names, key=claim_key,
+                index=None, required=True, **({} if room else {"bind": "query-params"}),
             )
-            card = widgets.person_crop(database, claim) if claim else None
+            if room:
+                card = classroom.student_crop(room, claim) if claim else None
+            else:
+                card = widgets.person_crop(database, claim) if claim else None
             if card is not None:
                 picture, _ = st.columns(2)
                 with picture:

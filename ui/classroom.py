@@ -19,9 +19,13 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
+import numpy as np
+
 from facedemo.classroom import ClassRegistry, ClassRoom
 from facedemo.encoding.encoder import Encoding
-from facedemo.encoding.networks import default_threshold
+from facedemo.encoding.networks import NETWORKS, default_threshold
+from facedemo.encoding.recipes import RECIPES
+from facedemo.people.database import FaceDatabase
 from facedemo.errors import ClassRoomError, FacedemoError
 from ui import instructor, state
 
@@ -176,6 +180,48 @@ def class_threshold(room: ClassRoom) -> ClassThreshold:
     if (state.current_network(), state.recipe()) == (room.network, room.recipe):
         return ClassThreshold(state.threshold(), True)
     return ClassThreshold(default_threshold(room.recipe, "pair", room.network), False)
+
+
+def encoded_alike(room: ClassRoom) -> bool:
+    """Whether this session's photos are encoded as the class's were (same model, same recipe)."""
+    return (state.current_network(), state.recipe()) == (room.network, room.recipe)
+
+
+def pick_database(label: str, key: str) -> tuple[FaceDatabase, ClassRoom | None, str | None]:
+    """The database a photo is compared with: the session's People database, or "This class" when the
+    session knows one (a radio keyed ``key``).
+
+    Returns ``(database, room, problem)``: ``room`` is None for the People database; ``problem`` says
+    in a sentence why the class cannot be used yet (nobody enrolled, or its photos were encoded by
+    another model or recipe than the sidebar's), and then ``database`` is empty. The class's
+    database is made from its stored encodings: nothing is encoded again.
+    """
+    room = known_room()
+    if room is None:
+        return state.database(), None, None
+    choice = st.radio(label, ["people", "class"], key=key, horizontal=True,
+                      format_func={"people": "👥 The People database", "class": f"🧑‍🏫 This class ({room.code})"}.get,
+                      help="This class: its students, each with the photos they enrolled.")
+    if choice == "people":
+        return state.database(), None, None
+    empty = FaceDatabase(state.recipe(), network=state.current_network())
+    if not encoded_alike(room):
+        return empty, room, (
+            f"Class {room.code} was encoded by {NETWORKS[room.network].title} with the recipe "
+            f"'{RECIPES[room.recipe].title}': choose them in the sidebar to compare a photo with its students "
+            "(encodings of different models or recipes cannot be compared).")
+    database = room.database()
+    if not database.names:
+        return empty, room, f"Nobody has enrolled in class {room.code} yet: students join on the Class page."
+    return database, room, None
+
+
+def student_crop(room: ClassRoom, name: str) -> np.ndarray | None:
+    """The first enrolled crop of the student called ``name`` in ``room``, or None."""
+    for student in room.students():
+        if student.name == name and student.photos:
+            return student.photos[0].crop
+    return None
 
 
 def join_url(code: str) -> tuple[str, str | None]:

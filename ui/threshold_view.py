@@ -29,10 +29,17 @@ DRAWN = "_threshold_views_drawn"  # session state: (page, views) of the last ful
 F = TypeVar("F", bound=Callable[..., None])
 
 
-def threshold_view(func: F) -> F:
-    """Make ``func`` a part of its page that a threshold move reruns alone (fragment key: its name)."""
+def threshold_view(func: F | None = None, *, run_every: float | None = None):
+    """Make ``func`` a part of its page that a threshold move reruns alone (fragment key: its name).
+
+    With ``run_every`` (seconds, as ``@threshold_view(run_every=3)``) the view also redraws itself on
+    that clock, for a part that shows data growing on its own (a class's students joining) *and* the
+    threshold: one fragment, so both a move and a tick redraw it whole (fragments are not nested).
+    """
+    if func is None:
+        return functools.partial(threshold_view, run_every=run_every)
     key = PREFIX + func.__name__
-    fragment = st.fragment(func, key=key)
+    fragment = st.fragment(func, key=key, run_every=run_every)
 
     @functools.wraps(func)
     def draw(*args, **kwargs) -> None:  # called by the page's script, so only in a full run
