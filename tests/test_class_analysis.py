@@ -106,3 +106,29 @@ def test_verify_checks_the_photo_at_the_door_against_a_student_of_the_class(phot
     then(teacher.selectbox(key="class_claim").set_value("Bo"))
     assert any("It's not Bo, please go away" in v for v in texts(teacher.error))
     assert "claim" not in teacher.query_params  # a student's name stays out of the URL
+
+
+def test_a_group_photo_is_named_against_the_class(photo):
+    from PIL import Image
+
+    from tests.test_app_pages import table
+    from tests.test_group_photo import GROUP, compose
+
+    teacher, code = a_class_of_two(photo)  # Ada is Madonna, Bo is Elton John; Jerry Seinfeld is not in the class
+    group = compose([Image.open(photo("train", person, 2)) for person in GROUP])
+    teacher.switch_page("app_pages/recognise.py").run()
+    teacher.radio(key="recognise_against").set_value("class")
+    teacher.radio(key="q_from").set_value("upload").run()
+    then(teacher.file_uploader(key="q_upload").upload("group.jpg", group, "image/jpeg"))
+    faces = table(teacher, "recognise_faces")
+    assert list(faces.sort_values("left")["name"]) == ["Ada", "Bo", "Not in the database"]
+
+
+def test_a_class_of_another_recipe_is_refused_in_a_sentence(photo):
+    teacher, code = a_class_of_two(photo)  # encoded with the aligned recipe
+    teacher.switch_page("app_pages/recognise.py").run()
+    teacher.radio(key="recipe").set_value("course").run()
+    then(teacher.radio(key="recognise_against").set_value("class"))
+    assert any(v.startswith(f"Class {code} was encoded by") and "choose them in the sidebar" in v
+               for v in texts(teacher.warning)), texts(teacher.warning)
+    assert not teacher.success and not teacher.error  # no verdict on encodings that cannot be compared
