@@ -31,10 +31,10 @@ database = state.database()
 people = breaks_view.people_of(database)
 recipe = state.recipe()
 
-photo_column, knobs = st.columns([3, 2], gap="large")
-with photo_column:
+picker, who = st.columns(2, gap="large")
+with picker:
     picked = widgets.picked_photo("Photo", "breaks", default="val/madonna/1")
-    encoded = widgets.encode_photo(picked, what="The photo: ")
+with who:
     choices = [UNKNOWN, *database.names]
     if picked is not None and picked.ref and ss.get("_breaks_ref") != picked.ref:
         ss["_breaks_ref"] = picked.ref  # a new gallery photo: the person follows it
@@ -47,16 +47,20 @@ with photo_column:
                                  help="The enrolled person whose encodings are 'self'; everyone else is an impostor.")
     person = None if person_choice == UNKNOWN else person_choice
     rule = widgets.person_threshold(database, "breaks_use_sidebar")
+encoded = widgets.encode_photo(picked, what="The photo: ")
 
+st.divider()
+knobs, result = st.columns([2, 3], gap="large")
 with knobs:
     st.markdown("##### Make it worse")
     values = {}
     for name, entry in DEGRADATIONS.items():
+        whole = float(entry.step).is_integer()
         values[name] = st.slider(f"{entry.title} ({entry.unit})", float(entry.low), float(entry.high),
-                                 float(entry.harmless), step=float(entry.step), key=f"breaks_{name}")
+                                 float(entry.harmless), step=float(entry.step), key=f"breaks_{name}",
+                                 format="%.0f" if whole else "%.1f")
     settings = breaks_view.settings_of(values)
-    if settings:
-        st.caption("Applied in this order: occlusion, tilt, blur, resolution, light, noise, JPEG.")
+    st.caption("Several knobs apply together, in this order: occlusion, tilt, blur, resolution, light, noise, JPEG.")
 
 if encoded is None:
     st.stop()
@@ -66,19 +70,19 @@ if not people:
     st.stop()
 
 shown = breaks_view.live(encoded, settings, recipe)
-st.divider()
-left, middle = st.columns([3, 1], gap="medium")
-with left:
-    if shown.face is not None:
-        st.image(widgets.draw_faces(shown.rgb, shown.faces, max_side=480), caption="the degraded photo and its detection",
-                 width="stretch")
-    else:
-        st.image(shown.rgb, caption="the degraded photo", width="stretch")
-with middle:
-    if shown.crop is not None:
-        widgets.show_crop(shown.crop)
-    else:
-        st.warning("The detector lost the face at this setting: there is nothing to encode, so nobody gets in.")
+with result:
+    photo_cell, crop_cell = st.columns([3, 1], gap="small")
+    with photo_cell:
+        if shown.face is not None:
+            st.image(widgets.draw_faces(shown.rgb, shown.faces, max_side=480),
+                     caption="the degraded photo and its detection", width="stretch")
+        else:
+            st.image(shown.rgb, caption="the degraded photo", width="stretch")
+    with crop_cell:
+        if shown.crop is not None:
+            widgets.show_crop(shown.crop)
+        else:
+            st.warning("The detector lost the face at this setting: there is nothing to encode, so nobody gets in.")
 
 
 @threshold_view
@@ -108,7 +112,8 @@ def live_door(shown: Live, person: str | None, comparison: str, rule: widgets.Pe
                              what=f"the photo and {person_title(person)}")
 
 
-live_door(shown, person, rule.comparison, rule)
+with result:
+    live_door(shown, person, rule.comparison, rule)
 
 # --- sweeps ---------------------------------------------------------------------------------------
 st.divider()
@@ -165,7 +170,8 @@ def summary_view(measured, rule: widgets.PersonRule) -> None:
     st.caption(f"{len(measured.photos)} val photos, threshold **{threshold:.2f}**. A genuine attempt fails when the "
                "detector loses the face or the distance to self is not below the threshold; the severity shown is "
                "the first of the measured settings at which half of them fail.")
-    widgets.keyed_dataframe(breaks_view.summary_table(measured, threshold), key="breaks_summary", hide_index=True)
+    table = breaks_view.summary_table(measured, threshold)
+    widgets.keyed_dataframe(table, key="breaks_summary", hide_index=True, height=36 * (len(table) + 1) + 3)
 
 
 if measured is not None:

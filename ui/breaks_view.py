@@ -148,11 +148,12 @@ def sweep_chart(result: Sweep, threshold: float) -> dict:
     y = {"field": "distance", "type": "quantitative", "scale": {"domain": [0, top], "nice": False},
          "title": "L2 distance"}
     marks = [{"at": threshold, "text": f"threshold {threshold:.2f}"}]
-    verticals = []
     closes, lost = result.door_closes(threshold), result.face_lost()
+    verticals = []
     if closes is not None:
-        verticals.append({"severity": closes, "text": "door stops opening", "colour": "#111827"})
-    if lost is not None:
+        said = "door stops opening" + (" · face lost" if lost == closes else "")
+        verticals.append({"severity": closes, "text": said, "colour": "#111827"})
+    if lost is not None and lost != closes:
         verticals.append({"severity": lost, "text": "detector lost the face", "colour": "#9467bd"})
     layers = [
         {"data": charts._data(frame, datasets), "mark": {"type": "line", "point": True, "strokeWidth": 3},
@@ -164,8 +165,8 @@ def sweep_chart(result: Sweep, threshold: float) -> dict:
                                   {**y, "format": ".3f"}]}},
         {"data": {"values": marks}, "mark": {"type": "rule", "strokeDash": [6, 4], "strokeWidth": 2, "color": "#111827"},
          "encoding": {"y": {"field": "at", "type": "quantitative", "scale": y["scale"]}}},
-        {"data": {"values": marks}, "mark": {"type": "text", "align": "left", "dx": 4, "dy": -6, "fontSize": 13},
-         "encoding": {"y": {"field": "at", "type": "quantitative", "scale": y["scale"]}, "x": {"value": 0},
+        {"data": {"values": marks}, "mark": {"type": "text", "align": "right", "dx": -4, "dy": 12, "fontSize": 13},
+         "encoding": {"y": {"field": "at", "type": "quantitative", "scale": y["scale"]}, "x": {"value": "width"},
                       "text": {"field": "text"}}},
     ]
     if verticals:
@@ -173,14 +174,19 @@ def sweep_chart(result: Sweep, threshold: float) -> dict:
             {"data": {"values": verticals}, "mark": {"type": "rule", "strokeWidth": 2, "strokeDash": [2, 3]},
              "encoding": {"x": {"field": "severity", "type": "quantitative", "scale": x_scale},
                           "color": {"field": "colour", "type": "nominal", "scale": None}}},
-            {"data": {"values": verticals}, "mark": {"type": "text", "angle": 270, "align": "right", "dx": -4,
-                                                     "dy": -6, "fontSize": 13},
-             "encoding": {"x": {"field": "severity", "type": "quantitative", "scale": x_scale}, "y": {"value": 0},
-                          "text": {"field": "text"}, "color": {"field": "colour", "type": "nominal", "scale": None}}},
         ]
+        for number, mark in enumerate(verticals):  # the first label at the top, the second at the bottom
+            late = abs(mark["severity"] - entry.harmless) > 0.6 * abs(entry.worst - entry.harmless)
+            layers.append(
+                {"data": {"values": [mark]}, "mark": {"type": "text", "align": "right" if late else "left",
+                                                      "dx": -5 if late else 5, "fontSize": 13,
+                                                      "baseline": "top" if number == 0 else "bottom",
+                                                      "dy": 4 if number == 0 else -4, "color": mark["colour"]},
+                 "encoding": {"x": {"field": "severity", "type": "quantitative", "scale": x_scale},
+                              "y": {"value": 0 if number == 0 else "height"}, "text": {"field": "text"}}})
     return {"$schema": alt.SCHEMA_URL, "config": {"view": {"strokeWidth": 0}, "axis": dict(charts.AXIS_STYLE),
                                                   "legend": {**charts.LEGEND_STYLE, "orient": "bottom"}},
-            "layer": layers, "height": 260, "title": entry.title, "datasets": datasets}
+            "layer": layers, "height": 300, "title": entry.title, "datasets": datasets}
 
 
 # --- the summary over the val photos -------------------------------------------------------------
