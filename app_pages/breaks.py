@@ -194,18 +194,21 @@ def who_fails(tried: list, rule: widgets.PersonRule) -> None:
                f"({len(tried)} attempts).")
     widgets.keyed_dataframe(breaks_view.per_person(tried, threshold), key="breaks_who", hide_index=True)
     network = state.current_network()
-    for name in sorted({a.claimed for a in tried}):
-        own, other = breaks_view.hardest(tried, name)
-        st.markdown(f"**{person_title(name)}**: the hardest photos")
-        cells = st.columns(4)
-        for cell, hard, what in ((cells[0], own, "own photo farthest"), (cells[1], other, "other person nearest")):
-            if hard is None:
-                continue
-            with cell:
-                verdict = "let in" if same_person(hard.distance, threshold) else "turned away"
-                widgets.show_crop(breaks_view.val_crop(hard.row, recipe, network),
-                                  f"{what}: {photo_name(hard.photo)}, {hard.distance:.2f}, {verdict}")
-
+    st.markdown("**The hardest photos**: each person's own val photo farthest from them, and the other person's "
+                "photo nearest to them.")
+    names = sorted({a.claimed for a in tried})
+    for start in range(0, len(names), 2):
+        cells = st.columns(4, gap="medium")
+        for offset, name in enumerate(names[start:start + 2]):
+            own, other = breaks_view.hardest(tried, name)
+            for cell, hard, what in ((cells[2 * offset], own, "own, farthest"), (cells[2 * offset + 1], other, "other, nearest")):
+                if hard is None:
+                    continue
+                with cell:
+                    verdict = "let in" if same_person(hard.distance, threshold) else "turned away"
+                    widgets.show_crop(breaks_view.val_crop(hard.row, recipe, network),
+                                      f"{person_title(name)} · {what}: {photo_name(hard.photo)}, "
+                                      f"{hard.distance:.2f}, {verdict}")
 
 if tried:
     who_fails(tried, rule)

@@ -78,3 +78,12 @@ def test_the_summary_has_a_row_per_degradation_and_who_fails_a_row_per_person(ga
     who = table(at, "breaks_who")
     assert len(who) == 5 and all(" of 5" in v for v in who["false rejects (own val photos turned away)"])
     assert any("have to be measured" in v and "not assumed" in v for v in texts(at.markdown))
+
+
+def test_with_the_course_recipe_the_bar_still_lands_on_the_detected_eyes(gallery_dir):
+    """The course's recipe detects no face; the page asks the detector where the eyes are."""
+    at = open_page(PAGE, breaks="val/madonna/1", recipe="course")
+    clean = distance_to_self(at)
+    set_slider(at, "eye_bar", 30.0)
+    assert distance_to_self(at) > clean + 0.07, "on the detected eyes +0.09; on a nominal face in the middle +0.04"
+    assert not at.warning, "the course's recipe encodes the whole photo: no face to lose"

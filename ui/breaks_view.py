@@ -62,6 +62,19 @@ class Live:
     vector: np.ndarray | None
 
 
+def placement(encoded: UploadEncoding) -> Face | None:
+    """The clean photo's face, where occlusions go: the recipe's face, else (the course recipe finds none) the detector's."""
+    if encoded.face is not None:
+        return encoded.face
+    return _detected(encoded.sha256, state.current_network(), encoded)
+
+
+@st.cache_data(show_spinner=False, max_entries=128, ttl=3600)
+def _detected(sha256: str, network: str, _encoded: UploadEncoding) -> Face | None:
+    faces = state.encoder(network).detector.detect(_encoded.rgb)
+    return faces[0] if faces else None
+
+
 def settings_of(values: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
     """The settings that change the photo, in the registry's order (the cache key)."""
     return tuple((name, float(values[name])) for name in DEGRADATIONS
@@ -78,7 +91,7 @@ def live(encoded: UploadEncoding, settings: tuple[tuple[str, float], ...], recip
 @st.cache_data(show_spinner="Encoding the degraded photo ...", max_entries=128, ttl=3600)
 def _live(sha256: str, settings: tuple[tuple[str, float], ...], recipe: str, network: str, _encoded: UploadEncoding) -> Live:
     model = state.encoder(network)
-    degraded = degrade(_encoded.rgb, dict(settings), _encoded.face)
+    degraded = degrade(_encoded.rgb, dict(settings), placement(_encoded))
     try:
         prepared = model.prepare(degraded, recipe, name="the degraded photo")
     except NoFaceFoundError:
@@ -115,7 +128,7 @@ def _photo_sweep(sha256: str, degradation: str, steps: int, person: str | None, 
     entry = DEGRADATIONS[degradation]
     bar = st.progress(0.0, text=f"Sweeping {entry.title.lower()} ...")
     try:
-        return sweep(state.encoder(network), _encoded.rgb, degradation, entry.severities(steps), face=_encoded.face,
+        return sweep(state.encoder(network), _encoded.rgb, degradation, entry.severities(steps), face=placement(_encoded),
                      recipe=recipe, person=person, people=_people, comparison=comparison,
                      on_progress=lambda done, total: bar.progress(done / total, text=f"Sweeping {entry.title.lower()}: "
                                                                                f"{done} of {total} settings ..."))
@@ -224,7 +237,7 @@ def _summary(people_digest: str, comparison: str, recipe: str, network: str, per
     try:
         for row in chosen:
             rgb = read_image(val.paths[row], max_side=WORK_MAX_SIDE)
-            face = model.prepare(rgb, recipe).face
+            face = model.prepare(rgb, recipe).face or next(iter(model.detector.detect(rgb)), None)
             for name, entry in DEGRADATIONS.items():
                 result = sweep(model, rgb, name, entry.severities(steps), face=face, recipe=recipe,
                                person=val.labels[row], people=_people, comparison=comparison)
