@@ -11,6 +11,7 @@ import pytest
 from facedemo.analysis import degradations as dg
 from facedemo.errors import FacedemoError
 from facedemo.io.images import WORK_MAX_SIDE, read_image
+from facedemo.people.matching import person_distance
 
 PHOTOS = [("val", "madonna", 0), ("val", "elton_john", 1), ("val", "mindy_kaling", 0)]
 # Elton John's val 2 wears dark glasses already: a bar over them changes little, so not him here.
@@ -112,8 +113,6 @@ def test_covering_the_eyes_costs_more_than_covering_a_background_corner(encoder,
     far = max(corners, key=lambda c: abs(c[0] + bar[0] / 2 - (x + w / 2)) + abs(c[1] + bar[1] / 2 - (y + h / 2)))
     corner = dg.cover(rgb, (*far, *bar))
     vectors = encoder.embed_prepared([encoder.prepare(image, "aligned") for image in (rgb, eyes, corner)])
-    from facedemo.people.matching import person_distance
-
     base, covered_eyes, covered_corner = (person_distance(v, people[where[1]], "mean") for v in vectors)
     assert covered_eyes - base > covered_corner - base + 0.05, (base, covered_eyes, covered_corner)
     assert abs(covered_corner - base) < 0.1, "a background corner hardly matters"

@@ -143,7 +143,7 @@ def sweep_frame(result: Sweep) -> pd.DataFrame:
         if np.isfinite(own):
             rows.append({"severity": severity, "distance": own, "which": "to self"})
         if np.isfinite(other):
-            rows.append({"severity": severity, "distance": other, "which": f"to the nearest other person"})
+            rows.append({"severity": severity, "distance": other, "which": "to the nearest other person"})
     return pd.DataFrame(rows, columns=["severity", "distance", "which"])
 
 
