@@ -9,10 +9,11 @@ import numpy as np
 import streamlit as st
 
 from facedemo.analysis import metrics
+from facedemo.encoding.every_face import MIN_FACE_SIDE
 from facedemo.encoding.networks import NETWORKS
 from facedemo.errors import FacedemoError
 from facedemo.gallery.album import parse_photo_ids
-from ui import charts, classroom, frames, pages, state, widgets
+from ui import charts, classroom, frames, group_view, pages, state, widgets
 from ui.messages import album_or_stop, attempt
 
 MAX_PHOTOS = 16
@@ -114,15 +115,28 @@ vectors = [album.vectors[row] for row in rows]
 # Crops are made when needed (the two photos shown below, the hover pictures once per set of photos):
 # reading and cropping every chosen photo again took a tenth of a second at each move of the threshold.
 crop_of: list[Callable[[], np.ndarray]] = [partial(album.crop, row) for row in rows]
+too_small: list[str] = []
 for upload in uploads or []:
     encoded = attempt(lambda: state.encode_bytes(upload.getvalue(), recipe), what=f"{upload.name}: ")
     if encoded is None:
         continue
-    keys.append(f"upload:{encoded.sha256[:12]}")
-    names.append(f"Upload: {upload.name}" + (f" ({len(names)})" if f"Upload: {upload.name}" in names else ""))
-    labels.append(None)
-    vectors.append(encoded.vector)
-    crop_of.append(lambda crop=encoded.crop: crop)
+    name = f"Upload: {upload.name}" + (f" ({len(names)})" if f"Upload: {upload.name}" in names else "")
+    group = attempt(lambda: group_view.every_face(upload.getvalue(), recipe), what=f"{upload.name}: ") \
+        if len(encoded.faces) > 1 else None
+    if group is None:  # one face (or the whole photo): one entry
+        entries = [(f"upload:{encoded.sha256[:12]}", name, encoded.vector, encoded.crop)]
+    else:  # a group photo: each face its own entry, largest first
+        entries = [(f"upload:{encoded.sha256[:12]}:{number}", f"{name} · face {number}", face.vector, face.crop)
+                   for number, face in enumerate(group.faces, start=1) if not face.too_small]
+        too_small += [f"{name} · face {number}" for number, face in enumerate(group.faces, start=1) if face.too_small]
+    for key, entry_name, vector, crop in entries:
+        keys.append(key)
+        names.append(entry_name)
+        labels.append(None)
+        vectors.append(vector)
+        crop_of.append(lambda crop=crop: crop)
+if too_small:
+    st.caption(f"Too small to encode well (under {MIN_FACE_SIDE} px), left out: {', '.join(too_small)}.")
 
 n = len(keys)
 if n < 2:

@@ -138,3 +138,22 @@ def test_recognise_page_names_every_face(app, group_photo, two_people, photo):
     faces = table(app, "recognise_faces")
     assert list(faces["name"])[-1] == "too small" and faces["distance"].isna().iloc[-1]
     assert any("1 too small to recognise" in text for text in texts(app.markdown))
+
+
+def test_the_distance_matrix_adds_each_face_of_a_group_photo_as_its_own_entry(app, group_photo, photo):
+    page(app, "app_pages/matrix.py")
+    app.multiselect(key="matrix_photos").set_value(["train/madonna/1"]).run()
+    app.file_uploader(key="matrix_uploads").upload("group.jpg", group_photo, "image/jpeg").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert seen_caption(app, "4 × 4 distances between 4 photos")  # one gallery photo and three faces
+
+    tiny = Image.open(photo("val", "madonna", 0))
+    tiny = tiny.resize((round(tiny.width * 100 / tiny.height), 100))
+    with_tiny = compose([Image.open(photo("val", person, 0)) for person in GROUP], small=tiny)
+    app.file_uploader(key="matrix_uploads").upload("with a tiny face.jpg", with_tiny, "image/jpeg").run()
+    assert seen_caption(app, "4 × 4 distances between 4 photos"), "the tiny face is left out, not guessed"
+    assert seen_caption(app, "Upload: with a tiny face.jpg · face 4")
+
+
+def seen_caption(at, words: str) -> bool:
+    return any(words in caption for caption in texts(at.caption))
