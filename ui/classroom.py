@@ -17,16 +17,15 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import streamlit as st
-
 import numpy as np
+import streamlit as st
 
 from facedemo.classroom import ClassRegistry, ClassRoom
 from facedemo.encoding.encoder import Encoding
 from facedemo.encoding.networks import NETWORKS, default_threshold
 from facedemo.encoding.recipes import RECIPES
-from facedemo.people.database import FaceDatabase
 from facedemo.errors import ClassRoomError, FacedemoError
+from facedemo.people.database import FaceDatabase
 from ui import instructor, state
 
 INSTRUCTOR = "class_instructor"
