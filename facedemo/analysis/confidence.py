@@ -46,10 +46,14 @@ from sklearn.isotonic import IsotonicRegression
 
 from facedemo.analysis import calibration, metrics
 from facedemo.analysis.metrics import UndefinedMetricWarning
+from facedemo.people.matching import same_person
 
-__all__ = ["EQUAL_ODDS", "Confidence", "HowSure", "with_prior", "reference_distances", "how_sure"]
+__all__ = ["EQUAL_ODDS", "SURE", "DOUBT", "Confidence", "HowSure", "UnsureBand", "with_prior", "reference_distances",
+           "how_sure", "unsure_band"]
 
 EQUAL_ODDS = 0.5
+# The "unsure" band's edges: where P(same person) at equal odds falls to 90 % and to 10 %.
+SURE, DOUBT = 0.9, 0.1
 # Largest L2 distance between unit vectors: where the pseudo genuine pair sits (or beyond the data).
 _FARTHEST = 2.0
 
@@ -204,6 +208,35 @@ class Confidence:
             p = with_prior(np.interp(d, self.knots, self.p_knots), prior)
         return float(p) if p.ndim == 0 else p
 
+    def distance_at(self, p: float) -> float:
+        """The smallest distance at which P(same person) (equal odds) has fallen to ``p``.
+
+        The fitted curve is non-increasing and linear between knots, so this reads it backwards:
+        below the returned distance the estimate is above ``p``. When the curve never falls to
+        ``p`` the largest knot is returned; when it starts at or below ``p``, the smallest.
+
+        Parameters
+        ----------
+        p : float
+            A probability strictly between 0 and 1.
+
+        Returns
+        -------
+        float
+            nan when the estimate is undefined (:attr:`defined`).
+        """
+        p = _as_prior(p)
+        if not self.defined:
+            return float("nan")
+        below = np.nonzero(self.p_knots <= p)[0]
+        if below.size == 0:
+            return float(self.knots[-1])
+        i = int(below[0])
+        if i == 0:
+            return float(self.knots[0])
+        d0, d1, p0, p1 = self.knots[i - 1], self.knots[i], self.p_knots[i - 1], self.p_knots[i]
+        return float(d0 + (p0 - p) / (p0 - p1) * (d1 - d0))  # p0 > p >= p1
+
     def rates(self, threshold: float) -> metrics.Rates:
         """False accepts and false rejects of ``distance < threshold`` on these distances.
 
@@ -313,3 +346,74 @@ def how_sure(confidence: Confidence, distance: float, threshold: float, *, prior
         n_genuine=confidence.n_genuine,
         n_impostor=confidence.n_impostor,
     )
+
+
+@dataclass(frozen=True)
+class UnsureBand:
+    """Two thresholds around the decision: below ``low`` "yes", from ``high`` on "no", between them "not sure".
+
+    ``low <= threshold <= high`` always (see :func:`unsure_band`), so outside the band the answer is
+    the threshold's own (:func:`facedemo.people.matching.same_person`): the band changes no "yes"
+    into "no" or back, it only holds some answers back as "not sure".
+
+    Attributes
+    ----------
+    low, high : float
+        L2 distances, ``low <= high``.
+    threshold : float
+        The decision's threshold the band is around.
+    """
+
+    low: float
+    high: float
+    threshold: float
+
+    def answer(self, distance: float) -> str:
+        """``"yes"`` when ``distance < low``, ``"no"`` when ``distance >= high``, else ``"unsure"``."""
+        if same_person(distance, self.low):
+            return "yes"
+        return "unsure" if same_person(distance, self.high) else "no"
+
+    def count(self, distances: ArrayLike) -> int:
+        """How many of ``distances`` (array_like of shape (n,)) fall in the band, ``low <= d < high``."""
+        d = np.asarray(distances, dtype=np.float64)
+        return int(np.count_nonzero(~same_person(d, self.low) & same_person(d, self.high)))
+
+
+def unsure_band(confidence: Confidence, threshold: float, *, sure: float = SURE, doubt: float = DOUBT) -> UnsureBand:
+    """The band where the gallery's "how sure" curve is between ``sure`` and ``doubt``, around ``threshold``.
+
+    ``low`` is where P(same person) (equal odds) falls to ``sure`` (90 %), ``high`` where it falls
+    to ``doubt`` (10 %) (:meth:`Confidence.distance_at`). A threshold outside that range widens the
+    band to reach it: ``low = min(d_sure, threshold)``, ``high = max(d_doubt, threshold)``, so the
+    band never contradicts the decision.
+
+    Parameters
+    ----------
+    confidence : Confidence
+        Fitted on the distances that match the comparison (:func:`reference_distances`).
+    threshold : float
+        The decision's threshold (accept when ``distance < threshold``).
+    sure, doubt : float
+        Probabilities with ``0 < doubt < sure < 1``.
+
+    Returns
+    -------
+    UnsureBand
+        With an undefined estimate the band is empty (``low == high == threshold``): two answers.
+
+    Raises
+    ------
+    ValueError
+        If ``doubt >= sure``, either is not strictly between 0 and 1, or ``threshold`` is NaN.
+    """
+    sure, doubt = _as_prior(sure), _as_prior(doubt)
+    if not doubt < sure:
+        raise ValueError(f"doubt must be below sure (e.g. 0.1 and 0.9), got doubt={doubt!r}, sure={sure!r}")
+    threshold = float(threshold)
+    if math.isnan(threshold):
+        raise ValueError("threshold is NaN")
+    if not confidence.defined:
+        return UnsureBand(threshold, threshold, threshold)
+    return UnsureBand(min(confidence.distance_at(sure), threshold), max(confidence.distance_at(doubt), threshold),
+                      threshold)
