@@ -1,6 +1,7 @@
 """Recognise (1:K): who is it? One photo against everyone in the database, nearest first.
 
 Widget keys: the photo input ``q`` (see :func:`ui.widgets.picked_photo`), ``recognise_use_sidebar``,
+``unsure_band`` (three answers: yes, not sure, no),
 ``recognise_against`` (the People database or "This class", shown when the session knows a class);
 the ranking table is ``recognise_ranking``. A photo with several faces names every face instead
 (:mod:`ui.group_view`): each box labelled on the photo, and the table ``recognise_faces``.
@@ -12,8 +13,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from facedemo.analysis.units import l2_to_cosine
 from facedemo.people.matching import same_person
-from ui import classroom, confidence_view, group_view, pages, widgets
+from ui import classroom, confidence_view, group_view, pages, state, widgets
 from ui.messages import attempt
 
 TABLE_ROWS = 10
@@ -44,6 +46,7 @@ with right:
         st.markdown(f"{who} ({sum(len(p) for p in database.people.values())} photos).")
         rule = widgets.person_threshold(database, "recognise_use_sidebar")
         threshold, comparison = rule.threshold, rule.comparison
+        show_band = confidence_view.band_toggle()
 
 if group:
     photo = attempt(lambda: group_view.every_face(picked.data, database.recipe))
@@ -53,7 +56,7 @@ if group:
             st.markdown(group_view.summary(named))
             st.caption(
                 "Each face is compared with everyone in the database on its own, and gets the nearest "
-                f"person's name when that distance is below the threshold {threshold:.2f}; otherwise "
+                f"person's name when that distance is below the threshold {widgets.both_units(threshold)}; otherwise "
                 f"*Not in the database*. A face under {group_view.MIN_FACE_SIDE} px is too small to "
                 "recognise: it is marked, never guessed."
             )
@@ -70,11 +73,18 @@ if ranking:
     best = ranking[0]
     known = same_person(best.distance, threshold)  # what identify decides, without ranking everyone again
     with right:
+        unsure = False
+        if show_band:
+            band = confidence_view.unsure_band(threshold, against="person", comparison=comparison)
+            st.caption(confidence_view.band_caption(band))
+            unsure = band.answer(best.distance) == "unsure"
         if known:
-            widgets.verdict(True, f"It's {best.name}, the distance is {best.distance:.2f}")
+            widgets.verdict(True, f"It's {best.name}, {widgets.distance_words(best.distance)}", unsure=unsure)
         else:
-            widgets.verdict(False, "Not in the database.")
-            st.caption(f"The nearest is {best.name} at {best.distance:.2f}, not below the threshold {threshold:.2f}.")
+            widgets.verdict(False, "Not in the database.", unsure=unsure)
+            st.caption(f"The nearest is {best.name} at {widgets.shown_distance(best.distance)}, not "
+                       f"{'above' if state.distance_unit() == 'cosine' else 'below'} the threshold "
+                       f"{widgets.both_units(threshold)}.")
         query, match = st.columns(2)
         with query:
             widgets.show_crop(encoded.crop, "the photo (what the model sees)")
@@ -97,6 +107,8 @@ if ranking:
                     "rank": range(1, len(ranking) + 1),
                     "person": [m.name for m in ranking],
                     "distance": [round(m.distance, 3) for m in ranking],
+                    **({"cosine similarity": [round(l2_to_cosine(min(m.distance, 2.0)), 3) for m in ranking]}
+                       if state.distance_unit() == "cosine" else {}),
                     "match": ["✅ yes" if same_person(m.distance, threshold) else "—" for m in ranking],
                     "photos": [len(database.people[m.name]) for m in ranking],
                 }
@@ -120,6 +132,7 @@ if ranking:
         st.markdown(widgets.explain_distance(best.distance, threshold, what=f"the photo and {best.name}"))
         if len(ranking) > 1:
             st.markdown(
-                f"The runner-up, {ranking[1].name}, is at {ranking[1].distance:.2f}: the gap to the winner is "
-                f"{ranking[1].distance - best.distance:.2f}. A small gap means the answer is a close call."
+                f"The runner-up, {ranking[1].name}, is at {widgets.shown_distance(ranking[1].distance)}: the gap to "
+                f"the winner is {abs(ranking[1].distance - best.distance):.2f} in L2 distance. A small gap means the "
+                "answer is a close call."
             )

@@ -7,13 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from facedemo.analysis import calibration, metrics
+from facedemo.analysis.units import LIBRARY_THRESHOLDS, l2_to_cosine
 from facedemo.classroom import calibrate_class
 from facedemo.classroom.calibration import FEW_PAIRS
 from facedemo.encoding.networks import NETWORKS, NOTEBOOK_THRESHOLD, default_threshold
 from facedemo.encoding.recipes import RECIPES
 from facedemo.errors import FacedemoError
 from facedemo.gallery.album import Album
-from ui import charts, classroom, frames, pages, state, widgets
+from ui import charts, classroom, confidence_view, frames, pages, state, widgets
 from ui.classifier_view import show_classifier
 from ui.messages import album_or_stop, attempt
 from ui.models_view import show_models_side_by_side
@@ -112,6 +113,21 @@ def at_threshold(photos: Album, genuine: np.ndarray, impostor: np.ndarray, summa
     fr.metric("False rejects", f"{rates.false_rejects:,}", help="Genuine pairs with distance ≥ threshold.")
     fa.metric("False accepts", f"{rates.false_accepts:,}", help="Impostor pairs with distance < threshold.")
     tr.metric("True rejects", f"{rates.true_rejects:,}", help="Impostor pairs with distance ≥ threshold.")
+    st.caption(f"The threshold {threshold:.2f} on the L2 distance is a cosine similarity of "
+               f"{l2_to_cosine(min(threshold, 2.0)):.2f}: for unit encodings d² = 2 − 2·cos θ, so "
+               "*distance below the threshold* and *similarity above it* are the same rule.")
+    band = confidence_view.unsure_band(threshold, against="photo")
+    if band.low < band.high:
+        st.markdown(
+            f"**The 'not sure' band** (Verify and Recognise, *Three answers*): from {widgets.both_units(band.low)} "
+            f"to {widgets.both_units(band.high)} around this threshold. These pairs would get *not sure: ask for "
+            "another photo*:"
+        )
+        in_genuine, in_impostor = st.columns(2)
+        in_genuine.metric("Genuine pairs in the band", f"{band.count(genuine):,} of {genuine.size:,}",
+                          help="Same-person pairs that would be asked for another photo.")
+        in_impostor.metric("Impostor pairs in the band", f"{band.count(impostor):,} of {impostor.size:,}",
+                           help="Different-people pairs that would be asked for another photo.")
 
     named = {f"current {threshold:.2f}": threshold, "notebook 0.7": NOTEBOOK_THRESHOLD,
              f"calibrated {calibrated:.2f}": calibrated}
@@ -123,6 +139,26 @@ def at_threshold(photos: Album, genuine: np.ndarray, impostor: np.ndarray, summa
     with roc_col:
         points = frames.operating_points(genuine, impostor, named)
         st.vega_lite_chart(charts.roc_chart(summary["roc"], points), key="threshold_roc")
+
+
+def library_thresholds() -> None:
+    """Other libraries' default thresholds in facedemo's units (no sidebar threshold in it: drawn once per run)."""
+    st.subheader("Other libraries' thresholds in these units")
+    st.markdown(
+        "For unit encodings the L2 distance *d* and the cosine similarity cos θ are tied: **d² = 2 − 2·cos θ**. "
+        "A library's threshold in either unit can be written in the other, when its encodings are unit vectors. "
+        "A figure is only meaningful for the model it was tuned on: a threshold of another FaceNet is in the "
+        "same units, not the same cut on these photos."
+    )
+    rows = [{
+        "library": t.library, "model": t.model, "its metric": t.metric, "its default": t.value,
+        "as L2 distance": None if t.l2 is None else round(t.l2, 3),
+        "as cosine similarity": None if t.cosine is None else round(t.cosine, 3),
+        "note": t.note, "source": t.source,
+    } for t in LIBRARY_THRESHOLDS]
+    widgets.keyed_dataframe(pd.DataFrame(rows), hide_index=True, key="threshold_units")
+    st.caption("Figures as written in each library's code (source column). facedemo's own rule stays "
+               "*L2 distance < threshold*.")
 
 
 def _pairs(count: int, kind: str) -> str:
@@ -264,6 +300,7 @@ def gallery_pairs(album: Album, which: str) -> None:
             "thresholds calibrated per comparison."
         )
 
+    library_thresholds()
     show_models_side_by_side(recipe)
     show_classifier(recipe)
 

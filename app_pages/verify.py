@@ -1,7 +1,8 @@
 """Verify (1:1): is this the person they claim to be? The notebook's door, with two photos or an ID card.
 
 Widget keys: ``verify_with`` (two photos | photo + claimed name), the photo inputs ``a`` and ``b``
-(see :func:`ui.widgets.picked_photo`), ``claim`` (claimed name), ``verify_use_sidebar``; when the session
+(see :func:`ui.widgets.picked_photo`), ``claim`` (claimed name), ``verify_use_sidebar``, ``unsure_band``
+(three answers: yes, not sure, no); when the session
 knows a class, ``verify_names`` (the People database or "This class") and ``class_claim`` (a student's name).
 Deep links: ``?a=val/madonna/1&b=train/madonna/1`` or ``?a=val/madonna/1&claim=madonna``, plus the
 sidebar's ``threshold``, ``model`` and ``recipe``.
@@ -79,18 +80,32 @@ with right:
             rule = widgets.person_threshold(database, "verify_use_sidebar")
 
 st.divider()
+show_band = confidence_view.band_toggle()
+
+
+def _unsure(distance: float, threshold: float, show_band: bool, **against) -> bool:
+    """Whether ``distance`` is in the "unsure" band (always False with the band off); its caption when on."""
+    if not show_band:
+        return False
+    band = confidence_view.unsure_band(threshold, **against)
+    st.caption(confidence_view.band_caption(band))
+    return band.answer(distance) == "unsure"
 
 
 @threshold_view
-def two_photos_door(encoded_a: UploadEncoding, encoded_b: UploadEncoding) -> None:
+def two_photos_door(encoded_a: UploadEncoding, encoded_b: UploadEncoding, show_band: bool) -> None:
     """The verdict on two photos at the sidebar's threshold (redrawn alone when it moves)."""
     verdict = compare(encoded_a.vector, encoded_b.vector, state.threshold())
     distance, threshold, door_open = verdict.distance, verdict.threshold, verdict.same
-    widgets.verdict(door_open, "Same person — the door opens" if door_open else "Different people — the door stays shut")
+    unsure = _unsure(distance, threshold, show_band, against="photo")
+    widgets.verdict(door_open, "Same person — the door opens" if door_open else "Different people — the door stays shut",
+                    unsure=unsure)
     st.vega_lite_chart(widgets.distance_bars([("photo A ↔ photo B", distance)], threshold), width="stretch")
     st.caption(
-        f"Threshold **{threshold:.2f}** from the sidebar: one photo against one photo. Calibrated default for "
-        f"this recipe and model: {state.calibrated('pair'):.2f}; the course notebook used 0.70."
+        f"Threshold **{widgets.shown_distance(threshold)}** ({widgets.other_unit(threshold)}) from the sidebar: one "
+        "photo against one photo. Calibrated "
+        f"default for this recipe and model: {widgets.shown_distance(state.calibrated('pair'))}; the course notebook "
+        f"used {widgets.shown_distance(0.70)}."
     )
     with st.expander("Why did it say no?" if not door_open else "Why did it say yes?", expanded=not door_open):
         st.markdown(widgets.explain_distance(distance, threshold, what="the two photos"))
@@ -98,17 +113,21 @@ def two_photos_door(encoded_a: UploadEncoding, encoded_b: UploadEncoding) -> Non
 
 
 @threshold_view
-def claimed_name_door(encoded_a: UploadEncoding, database: FaceDatabase, claim: str, rule: widgets.PersonRule) -> None:
+def claimed_name_door(encoded_a: UploadEncoding, database: FaceDatabase, claim: str, rule: widgets.PersonRule,
+                      show_band: bool) -> None:
     """The verdict on a photo and a claimed name (redrawn alone when the sidebar's threshold moves)."""
     threshold = rule.threshold
     result = attempt(lambda: database.verify(encoded_a.vector, claim, threshold=threshold, comparison=rule.comparison))
     if result is None:
         return
     distance, door_open = result
-    widgets.verdict(door_open, f"It's {claim}, welcome in!" if door_open else f"It's not {claim}, please go away")
+    unsure = _unsure(distance, threshold, show_band, against="person", comparison=rule.comparison)
+    widgets.verdict(door_open, f"It's {claim}, welcome in!" if door_open else f"It's not {claim}, please go away",
+                    unsure=unsure)
     st.vega_lite_chart(widgets.distance_bars([(f"photo ↔ {claim}", distance)], threshold), width="stretch")
     if rule.use_sidebar:
-        st.caption(f"Threshold **{threshold:.2f}** from the sidebar.")
+        st.caption(f"Threshold **{widgets.shown_distance(threshold)}** from the sidebar. "
+                   f"({widgets.other_unit(threshold)})")
     with st.expander("Why did it say no?" if not door_open else "Why did it say yes?", expanded=not door_open):
         st.markdown(widgets.explain_distance(distance, threshold, what=f"the photo and {claim}'s encodings"))
     confidence_view.how_sure(distance, threshold, against="person", comparison=rule.comparison,
@@ -117,6 +136,6 @@ def claimed_name_door(encoded_a: UploadEncoding, database: FaceDatabase, claim: 
 
 if mode == "photos":
     if encoded_a is not None and encoded_b is not None:
-        two_photos_door(encoded_a, encoded_b)
+        two_photos_door(encoded_a, encoded_b, show_band)
 elif encoded_a is not None and database.names and claim:
-    claimed_name_door(encoded_a, database, claim, rule)
+    claimed_name_door(encoded_a, database, claim, rule, show_band)

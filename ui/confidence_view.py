@@ -15,7 +15,7 @@ import streamlit as st
 
 from facedemo.analysis import confidence
 from facedemo.encoding.recipes import get_recipe
-from ui import state
+from ui import state, widgets
 from ui.charts import _data
 from ui.messages import attempt
 
@@ -38,6 +38,38 @@ def gallery_confidence(recipe: str, network: str, comparison: str) -> confidence
     album = state.album(recipe, network)
     genuine, impostor = confidence.reference_distances(album.vectors, list(album.labels), comparison=comparison)
     return confidence.Confidence.fit(genuine, impostor)
+
+
+def unsure_band(threshold: float, *, against: str = "photo", comparison: str = "mean") -> confidence.UnsureBand:
+    """The "unsure" band around ``threshold`` for this session's recipe and model (the cached gallery fit).
+
+    ``against``/``comparison`` as in :func:`how_sure`. Reads the cached fit only: cheap enough for
+    every threshold move (call it inside a threshold view, as it depends on the threshold).
+    """
+    kind = "pair" if against == "photo" else comparison
+    fitted = gallery_confidence(state.recipe(), state.current_network(), kind)
+    return confidence.unsure_band(fitted, threshold)
+
+
+def band_toggle() -> bool:
+    """The toggle (key ``unsure_band``, off by default, kept for the session) for three answers instead of two."""
+    return st.toggle(
+        "Three answers: yes, not sure, no", key="unsure_band", persist_state="session",
+        help=f"Between where the gallery's 'how sure' curve falls to {confidence.SURE:.0%} and to "
+             f"{confidence.DOUBT:.0%}, the answer is 'not sure: ask for another photo'. The door itself still "
+             "follows the threshold.",
+    )
+
+
+def band_caption(band: confidence.UnsureBand) -> str:
+    """The band in words, in the session's unit with the other beside it."""
+    if band.low == band.high:
+        return "The gallery has too few pairs to say where it is unsure: two answers only."
+    return (
+        f"*Not sure* from {widgets.both_units(band.low)} up to {widgets.both_units(band.high)}: where, on the "
+        f"gallery's photos, P(same person) falls from {confidence.SURE:.0%} to {confidence.DOUBT:.0%} (equal odds), "
+        "widened to reach the threshold if it lies outside. Below it *yes*, from its top on *no*, as the threshold says."
+    ).replace("%", " %")
 
 
 def share(p: float) -> str:

@@ -35,6 +35,8 @@ from ui import threshold_view
 from ui.frames import data_uri
 
 THRESHOLD_RANGE = (0.0, 2.0)
+# How distances are shown (``distance_unit``, in the URL as ``units``); decisions stay on L2 whatever it is.
+DISTANCE_UNITS = {"l2": "L2 distance", "cosine": "cosine similarity"}
 HEAVY_MODULES = frozenset({"tensorflow", "keras"})
 _frozen_with: set[str] = set()
 # Seconds one photo may take from bytes to encoding. Decoding is bounded (50 megapixels at most,
@@ -198,6 +200,9 @@ def init_session() -> None:
         ss.threshold = round(_query_float("threshold", default_threshold(ss.recipe, "pair", ss.network)), 2)
     if "presentation" not in ss:
         ss.presentation = st.query_params.get("present", "0") == "1"
+    if "distance_unit" not in ss:
+        unit = st.query_params.get("units", "l2")
+        ss.distance_unit = unit if unit in DISTANCE_UNITS else "l2"
 
 
 def recipe() -> str:
@@ -216,6 +221,12 @@ def calibrated(comparison: str = "pair") -> float:
 
 def threshold() -> float:
     return float(st.session_state.threshold)
+
+
+def distance_unit() -> str:
+    """How this session shows distances: ``"l2"`` or ``"cosine"`` (:data:`DISTANCE_UNITS`); display only."""
+    unit = st.session_state.get("distance_unit", "l2")
+    return unit if unit in DISTANCE_UNITS else "l2"
 
 
 def database() -> FaceDatabase:
@@ -279,7 +290,7 @@ def _on_threshold_move() -> None:
 
 
 def sidebar() -> None:
-    """The shared controls: model, recipe, threshold, presentation mode; mirrored into the URL."""
+    """The shared controls: model, recipe, threshold, distance units, presentation mode; mirrored into the URL."""
     init_session()
     with st.sidebar:
         st.radio(
@@ -299,11 +310,18 @@ def sidebar() -> None:
             f"Calibrated default for one photo vs one photo: {calibrated('pair'):.2f}; "
             "the course notebook's: 0.70."
         )
+        st.radio(
+            "Show distances as", list(DISTANCE_UNITS), key="distance_unit", format_func=DISTANCE_UNITS.get,
+            horizontal=True,
+            help="For unit encodings d² = 2 − 2·cos θ: the same comparison in other units. The door still "
+                 "decides on the L2 distance, so no answer changes.",
+        )
         st.toggle("Presentation mode (large type)", key="presentation")
     st.query_params["threshold"] = f"{threshold():.2f}"
     st.query_params["recipe"] = recipe()
     st.query_params["model"] = current_network()
     st.query_params["present"] = "1" if st.session_state.presentation else "0"
+    st.query_params["units"] = distance_unit()
     if st.session_state.presentation:
         st.html(PRESENTATION_CSS)
 

@@ -23,6 +23,7 @@ import streamlit as st
 from PIL import Image, ImageDraw
 
 from facedemo import assets
+from facedemo.analysis.units import l2_to_cosine
 from facedemo.detection.faces import Face
 from facedemo.encoding.networks import DEFAULT_COMPARISON, get_network
 from facedemo.encoding.recipes import get_recipe
@@ -41,6 +42,7 @@ USED_FACE_COLOUR = (22, 163, 74)
 OTHER_FACE_COLOUR = (245, 158, 11)
 OPEN_COLOUR, SHUT_COLOUR = "#16a34a", "#dc2626"
 CROPS_KEY = "_enrolled_crops"
+UNSURE_TEXT = "Not sure: ask for another photo"
 
 
 # --- the gallery -------------------------------------------------------------------------------
@@ -341,19 +343,53 @@ def person_threshold(database: FaceDatabase, key: str) -> PersonRule:
     return PersonRule(comparison, calibrated, use_sidebar)
 
 
+def shown_distance(distance: float, unit: str | None = None) -> str:
+    """A distance as the session shows it (sidebar "Show distances as"): ``"0.78"`` or ``"cos 0.70"``.
+
+    Display only: every decision is taken on the L2 distance (:func:`facedemo.people.matching.same_person`).
+    """
+    if (unit or state.distance_unit()) == "cosine":
+        return f"cos {l2_to_cosine(min(max(distance, 0.0), 2.0)):.2f}"
+    return f"{distance:.2f}"
+
+
+def both_units(threshold: float) -> str:
+    """A threshold in the session's unit, the other unit beside it: ``"1.18 (cosine similarity 0.30)"``."""
+    cosine = l2_to_cosine(min(max(threshold, 0.0), 2.0))
+    if state.distance_unit() == "cosine":
+        return f"cos {cosine:.2f} (L2 distance {threshold:.2f})"
+    return f"{threshold:.2f} (cosine similarity {cosine:.2f})"
+
+
+def other_unit(distance: float) -> str:
+    """The same distance in the unit the session does *not* show: ``"cosine similarity 0.30"`` or ``"L2 distance 1.18"``."""
+    if state.distance_unit() == "cosine":
+        return f"L2 distance {distance:.2f}"
+    return f"cosine similarity {l2_to_cosine(min(max(distance, 0.0), 2.0)):.2f}"
+
+
+def distance_words(distance: float) -> str:
+    """``"the distance is 0.62"`` or ``"the cosine similarity is 0.81"``, in the session's unit."""
+    if state.distance_unit() == "cosine":
+        return f"the cosine similarity is {shown_distance(distance, 'cosine')[4:]}"
+    return f"the distance is {distance:.2f}"
+
+
 def distance_bars(
     rows: Sequence[tuple[str, float]], threshold: float, *, height: int | None = None, large: bool | None = None
 ) -> dict:
     """Horizontal bars of L2 distances against a threshold line (green: below, red: not below).
 
     ``rows`` are ``(label, distance)``; the scale runs from 0 to at least 2 (the largest possible
-    distance between unit vectors). ``large`` (default: presentation mode) enlarges the type.
-    A Vega-Lite dict for ``st.vega_lite_chart``: redrawn at every threshold move, where building
-    and validating the same chart with Altair took ~0.1 s.
+    distance between unit vectors). The numbers on the bars and the threshold's label are in the
+    session's unit (:func:`shown_distance`); the bars' lengths stay L2. ``large`` (default:
+    presentation mode) enlarges the type. A Vega-Lite dict for ``st.vega_lite_chart``: redrawn at
+    every threshold move, where building and validating the same chart with Altair took ~0.1 s.
     """
     k = 1.4 if (st.session_state.get("presentation") if large is None else large) else 1.0
     frame = pd.DataFrame(
-        [{"who": label, "distance": distance, "verdict": "same" if same_person(distance, threshold) else "different"}
+        [{"who": label, "distance": distance, "shown": shown_distance(distance),
+          "verdict": "same" if same_person(distance, threshold) else "different"}
          for label, distance in rows]
     )
     top = max(2.0, float(frame["distance"].max()) * 1.05 if len(frame) else 2.0, threshold * 1.05)
@@ -363,20 +399,24 @@ def distance_bars(
     x = {"field": "distance", "type": "quantitative", "scale": x_scale}
     datasets: dict = {}
     bars_data = charts._data(frame, datasets)
-    rule_data = charts._data(pd.DataFrame({"threshold": [threshold], "text": [f"threshold {threshold:.2f}"]}), datasets)
+    rule_data = charts._data(pd.DataFrame({"threshold": [threshold], "text": [f"threshold {shown_distance(threshold)}"]}),
+                             datasets)
     threshold_x = {"field": "threshold", "type": "quantitative", "scale": x_scale}
+    title = "L2 distance between encodings (smaller = more alike)"
+    if state.distance_unit() == "cosine":
+        title += "; numbers: cosine similarity (larger = more alike)"
     layers = [
         {"data": bars_data, "mark": {"type": "bar", "height": 26 * k, "cornerRadiusEnd": 4},
          "encoding": {
-             "x": {**x, "title": "L2 distance between encodings (smaller = more alike)",
-                   "axis": {"labelFontSize": 14 * k, "titleFontSize": 14 * k}},
+             "x": {**x, "title": title, "axis": {"labelFontSize": 14 * k, "titleFontSize": 14 * k}},
              "y": y,
              "color": {"field": "verdict", "type": "nominal", "legend": None,
                        "scale": {"domain": ["same", "different"], "range": [OPEN_COLOUR, SHUT_COLOUR]}},
-             "tooltip": [{"field": "who", "type": "nominal"}, {**x, "format": ".3f"}],
+             "tooltip": [{"field": "who", "type": "nominal"}, {**x, "format": ".3f"},
+                         {"field": "shown", "type": "nominal", "title": "shown"}],
          }},
         {"data": bars_data, "mark": {"type": "text", "align": "left", "dx": 6, "fontSize": 16 * k, "fontWeight": "bold"},
-         "encoding": {"x": x, "y": y, "text": {"field": "distance", "type": "quantitative", "format": ".2f"}}},
+         "encoding": {"x": x, "y": y, "text": {"field": "shown", "type": "nominal"}}},
         {"data": rule_data, "mark": {"type": "rule", "color": "#111827", "strokeDash": [6, 4], "strokeWidth": 3},
          "encoding": {"x": threshold_x}},
         {"data": rule_data, "mark": {"type": "text", "align": "left", "dx": 6, "dy": -6, "fontSize": 14 * k,
@@ -387,20 +427,43 @@ def distance_bars(
             "height": height or {"step": round(44 * k)}, "datasets": datasets}
 
 
+_WHY_NO = (
+    "Same person and still a *no*? Look at the green box and the crop: a turned head, sunglasses, "
+    "strong shadows, a much older photo or the wrong face in a group photo all push the distance up."
+)
+
+
 def explain_distance(distance: float, threshold: float, *, what: str = "the two photos") -> str:
-    """"Why did it say yes/no?" in words: the distance against the threshold and what would change it."""
+    """"Why did it say yes/no?" in words: the distance against the threshold (in both units) and what would change it.
+
+    In the session's unit (:func:`shown_distance`); the decision is the L2 rule whatever the unit.
+    """
+    if state.distance_unit() == "cosine":
+        similarity, cut = l2_to_cosine(min(distance, 2.0)), l2_to_cosine(min(threshold, 2.0))
+        if same_person(distance, threshold):
+            return (
+                f"The cosine similarity between {what} is **cos {similarity:.2f}**, above the threshold "
+                f"**{both_units(threshold)}** (by {similarity - cut:.2f}), so the encodings count as the same person. "
+                f"A threshold of cos {similarity:.2f} or higher would have turned this pair away. "
+                "(The door decides on the L2 distance; for unit encodings d² = 2 − 2·cos θ, so it is the same cut.)"
+            )
+        return (
+            f"The cosine similarity between {what} is **cos {similarity:.2f}**; the door opens only when it is "
+            f"*above* the threshold **{both_units(threshold)}**, and it is {cut - similarity:.2f} below it. "
+            f"A threshold below cos {similarity:.2f} would let this pair in, but a looser threshold lets more "
+            f"strangers in too. {_WHY_NO}"
+        )
     if same_person(distance, threshold):
         return (
             f"The distance between {what} is **{distance:.2f}**, below the threshold **{threshold:.2f}** "
-            f"(by {threshold - distance:.2f}), so the encodings count as the same person. "
-            f"A threshold of {distance:.2f} or lower would have turned this pair away."
+            f"(cosine similarity {l2_to_cosine(min(threshold, 2.0)):.2f}; by {threshold - distance:.2f}), so the "
+            f"encodings count as the same person. A threshold of {distance:.2f} or lower would have turned this pair away."
         )
     return (
         f"The distance between {what} is **{distance:.2f}**; the door opens only when it is *below* the "
-        f"threshold **{threshold:.2f}**, and it is {distance - threshold:.2f} above it. "
-        f"A threshold above {distance:.2f} would let this pair in, but a looser threshold lets more strangers "
-        "in too. Same person and still a *no*? Look at the green box and the crop: a turned head, sunglasses, "
-        "strong shadows, a much older photo or the wrong face in a group photo all push the distance up."
+        f"threshold **{threshold:.2f}** (cosine similarity {l2_to_cosine(min(threshold, 2.0)):.2f}), and it is "
+        f"{distance - threshold:.2f} above it. A threshold above {distance:.2f} would let this pair in, but a "
+        f"looser threshold lets more strangers in too. {_WHY_NO}"
     )
 
 
@@ -417,15 +480,23 @@ _DOOR_SHUT = """<svg xmlns="http://www.w3.org/2000/svg" width="{s}" height="{h}"
 <circle cx="92" cy="95" r="5" fill="#fbbf24"/></svg>"""
 
 
-def verdict(door_open: bool, text: str) -> None:
-    """The verdict in large type beside a door, open or shut."""
+def verdict(door_open: bool, text: str, *, unsure: bool = False) -> None:
+    """The verdict in large type beside a door, open or shut.
+
+    The door sits in a container keyed ``door_open`` or ``door_shut``. With ``unsure`` (the distance
+    is in the "unsure" band) the words are :data:`UNSURE_TEXT`, with ``text`` (the threshold's own
+    answer, which the door still shows) in a caption below.
+    """
     height = 170 if st.session_state.get("presentation") else 130
     door, words = st.columns([1, 4], vertical_alignment="center")
-    with door:
+    with door, st.container(key="door_open" if door_open else "door_shut"):
         svg = (_DOOR_OPEN if door_open else _DOOR_SHUT).format(s=round(height * 2 / 3), h=height)
         st.image(svg, width=round(height * 2 / 3), caption="door open" if door_open else "door shut")
     with words:
-        if door_open:
+        if unsure:
+            st.warning(f"### {UNSURE_TEXT}", icon="🤔")
+            st.caption(f"Too close to the threshold to be sure. The threshold alone says: *{text}*")
+        elif door_open:
             st.success(f"### {text}", icon="🔓")
         else:
             st.error(f"### {text}", icon="🔒")

@@ -1,0 +1,114 @@
+"""Cosine display and the "unsure" band on the pages (AppTest, real gallery photos, real model): they change no decision.
+
+The door sits in a container keyed ``door_open`` or ``door_shut`` (``ui.widgets.verdict``); the
+display unit is the sidebar's ``distance_unit``, the band the pages' ``unsure_band`` toggle.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_app_analysis import open_page
+from tests.test_app_pages import DIFFERENT, SAME, expander, open_verify, page, seen, table, texts
+
+SETTINGS = [("l2", False), ("cosine", False), ("l2", True), ("cosine", True)]
+
+
+def door(at) -> str:
+    """Which door the page shows: ``"open"`` or ``"shut"`` (exactly one of them)."""
+    shown = []
+    for state in ("open", "shut"):
+        try:
+            at.container(key=f"door_{state}")
+        except KeyError:
+            continue
+        shown.append(state)
+    assert len(shown) == 1, shown
+    return shown[0]
+
+
+def with_settings(at, unit: str, band: bool):
+    at.radio(key="distance_unit").set_value(unit)
+    at.toggle(key="unsure_band").set_value(band).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("a, b, expected, words", [
+    ("val/madonna/1", "train/madonna/1", "open", SAME),
+    ("val/madonna/1", "train/elton_john/1", "shut", DIFFERENT),
+])
+def test_cosine_display_and_band_change_no_verify_decision(gallery_dir, a, b, expected, words):
+    at = open_verify(a=a, b=b)
+    for unit, band in SETTINGS:
+        with_settings(at, unit, band)
+        assert door(at) == expected, (unit, band)
+        assert any(words in v for v in texts(at.success) + texts(at.error)), (unit, band)
+        assert not any("Not sure" in v for v in texts(at.warning)), "these pairs are far from the threshold"
+    assert at.query_params["units"] == "cosine"
+
+
+def test_a_pair_near_the_threshold_is_not_sure_with_the_band_and_keeps_its_door(gallery_dir):
+    at = open_verify(a="val/madonna/2", b="train/madonna/15")  # 1.18 apart, the threshold 1.18: just in
+    with_settings(at, "l2", False)
+    assert door(at) == "open" and any(SAME in v for v in texts(at.success))
+    assert not any("Not sure" in v for v in texts(at.warning)), "two answers while the band is off"
+    with_settings(at, "l2", True)
+    assert any("Not sure: ask for another photo" in v for v in texts(at.warning))
+    assert not at.success and not at.error
+    assert door(at) == "open"
+    assert seen(at, f"The threshold alone says: *{SAME}*")
+    assert seen(at, "*Not sure* from ")
+
+
+def test_a_claim_keeps_the_notebook_words_and_its_door_in_cosine_with_the_band(gallery_dir):
+    at = open_verify(a="val/madonna/1", claim="madonna")
+    with_settings(at, "cosine", True)
+    assert any("It's madonna, welcome in!" in v for v in texts(at.success))
+    at.selectbox(key="claim").set_value("elton_john").run()
+    assert any("It's not elton_john, please go away" in v for v in texts(at.error))
+    assert door(at) == "shut"
+
+
+def test_cosine_units_in_the_explanation_with_the_threshold_in_both(gallery_dir):
+    at = open_verify(a="val/madonna/1", b="train/elton_john/1", units="cosine")
+    assert at.radio(key="distance_unit").value == "cosine", "the bookmark's unit"
+    why = expander(at, "Why did it say no?")
+    text = " ".join(m.value for m in why.markdown)
+    assert "cosine similarity between the two photos is **cos " in text
+    assert "*above* the threshold **cos 0.30 (L2 distance 1.18)**" in text
+    with_settings(at, "l2", False)
+    text = " ".join(m.value for m in expander(at, "Why did it say no?").markdown)
+    assert "*below* the threshold **1.18** (cosine similarity 0.30)" in text
+
+
+def test_recognise_answers_the_same_in_every_setting(gallery_dir):
+    at = open_verify()
+    page(at, "app_pages/recognise.py")
+    at.selectbox(key="q").set_value("val/madonna/1").run()
+    first = list(table(at, "recognise_ranking")["person"])
+    for unit, band in SETTINGS:
+        with_settings(at, unit, band)
+        assert door(at) == "open", (unit, band)
+        assert list(table(at, "recognise_ranking")["person"]) == first
+        words = "the cosine similarity is" if unit == "cosine" else "the distance is"
+        assert any(f"It's madonna, {words}" in v for v in texts(at.success)), (unit, band)
+    assert "cosine similarity" in table(at, "recognise_ranking").columns
+
+
+def test_the_explorer_shows_other_libraries_thresholds_and_the_band_counts(gallery_dir):
+    at = open_page("app_pages/threshold.py")
+    units = table(at, "threshold_units")
+    facenet = units[(units["library"] == "deepface") & (units["model"] == "Facenet (128-d)")
+                    & units["its metric"].str.startswith("euclidean_l2")].iloc[0]
+    assert facenet["its default"] == 0.80 and facenet["as cosine similarity"] == pytest.approx(0.68)
+    dlib = units[units["library"] == "face_recognition"].iloc[0]
+    assert dlib["its default"] == 0.6 and "not comparable" in dlib["note"]
+    assert dlib["as L2 distance"] is None or dlib["as L2 distance"] != dlib["as L2 distance"]  # None or NaN
+    genuine = [m.value for m in at.metric if m.label == "Genuine pairs in the band"]
+    impostor = [m.value for m in at.metric if m.label == "Impostor pairs in the band"]
+    assert len(genuine) == len(impostor) == 1
+    in_band, total = (int(x.replace(",", "")) for x in genuine[0].split(" of "))
+    assert 0 < in_band < total
+    in_band, total = (int(x.replace(",", "")) for x in impostor[0].split(" of "))
+    assert 0 < in_band < total
