@@ -112,3 +112,20 @@ def test_the_explorer_shows_other_libraries_thresholds_and_the_band_counts(galle
     assert 0 < in_band < total
     in_band, total = (int(x.replace(",", "")) for x in impostor[0].split(" of "))
     assert 0 < in_band < total
+
+
+def test_recognise_near_the_threshold_is_not_sure_with_the_band_and_keeps_its_answer(gallery_dir):
+    """val/madonna/1 is 0.79 from madonna's mean: with the sidebar's 0.78 that is just out, and in the band."""
+    from tests.test_app_pages import move_threshold
+
+    at = open_verify()
+    page(at, "app_pages/recognise.py")
+    at.selectbox(key="q").set_value("val/madonna/1")
+    at.toggle(key="recognise_use_sidebar").set_value(True).run()
+    move_threshold(at, 0.78).run()
+    with_settings(at, "l2", False)
+    assert door(at) == "shut" and any("Not in the database." in v for v in texts(at.error))
+    with_settings(at, "cosine", True)
+    assert door(at) == "shut" and not at.error
+    assert any("Not sure: ask for another photo" in v for v in texts(at.warning))
+    assert seen(at, "The threshold alone says: *Not in the database.*")
