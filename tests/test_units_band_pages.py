@@ -77,6 +77,7 @@ def test_cosine_units_in_the_explanation_with_the_threshold_in_both(gallery_dir)
     text = " ".join(m.value for m in why.markdown)
     assert "cosine similarity between the two photos is **cos " in text
     assert "*above* the threshold **cos 0.30 (L2 distance 1.18)**" in text
+    assert seen(at, "At cosine similarity **") and seen(at, "This threshold (**cos 0.30**)")
     with_settings(at, "l2", False)
     text = " ".join(m.value for m in expander(at, "Why did it say no?").markdown)
     assert "*below* the threshold **1.18** (cosine similarity 0.30)" in text

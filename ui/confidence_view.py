@@ -153,9 +153,11 @@ def how_sure(distance: float, threshold: float, *, against: str = "photo", compa
         return
     words, chart = st.columns([3, 2], gap="large")
     with words:
+        at = (f"At cosine similarity **{widgets.shown_distance(distance)[4:]}** (L2 distance {distance:.2f})"
+              if state.distance_unit() == "cosine" else f"At distance **{distance:.2f}**")
         st.markdown(
-            f"At distance **{distance:.2f}** between {what}, **{share(report.p_same)}** of the gallery's {unit} "
-            f"this far apart were the same person (*equal odds assumed*). This threshold (**{threshold:.2f}**) "
+            f"{at} between {what}, **{share(report.p_same)}** of the gallery's {unit} this far apart were the "
+            f"same person (*equal odds assumed*). This threshold (**{widgets.shown_distance(threshold)}**) "
             f"lets in **{rate(report.false_accepts, report.n_impostor)}** of the impostor ones and turns away "
             f"**{rate(report.false_rejects, report.n_genuine)}** of the genuine ones."
         )
