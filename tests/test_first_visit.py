@@ -47,6 +47,8 @@ SHOWS = {
     "why": "[data-testid='stVegaLiteChart']",
     "map": "[data-testid='stVegaLiteChart']",
     "inside": "[data-testid='stMetric']",
+    "class": ".st-key-class_start button",
+    "breaks": "[data-testid='stMetric']:has-text('Distance to self')",
 }
 
 
