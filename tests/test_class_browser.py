@@ -105,6 +105,16 @@ def test_two_students_enrol_by_upload_and_the_projector_shows_them(browser, serv
         teacher.get_by_text(f"Class {code}: 3 photos of 2 students").wait_for()
         no_traceback(teacher)
         snap(teacher, "class-map.png")
+
+        # Recognise against the class follows it: a third student joins, the page shows them unreloaded
+        teacher.locator("[data-testid='stSidebarNav']").get_by_text("Recognise").click()
+        teacher.locator(".st-key-recognise_against").get_by_text("This class").click()
+        teacher.get_by_text(f"class {code}: 2 students").wait_for()
+        context, pupil = tab_of(browser, width=800, height=1000)
+        contexts.append(context)
+        enrol(pupil, server, code, "Cy", [("cy.jpg", photo("val", "mindy_kaling", 0).read_bytes())])
+        teacher.get_by_text(f"class {code}: 3 students").wait_for(timeout=REFRESH)
+        no_traceback(teacher)
     finally:
         for context in contexts:
             context.close()

@@ -32,6 +32,7 @@ INSTRUCTOR = "class_instructor"
 ENTRIES = "class_entries"
 PAGE = "app_pages/class_room.py"
 FALLBACK_URL = "http://localhost:8501/class"
+FOLLOW_SECONDS = 3.0  # how often a page comparing with the class looks for new students
 ROUTE_COOKIE = "facedemo_route"  # set by deploy/nginx.conf in front of several app processes
 ROUTE_PATTERN = re.compile(r"[0-9A-Za-z_-]{1,64}")  # what nginx accepts as a route in a URL
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"}
@@ -203,6 +204,7 @@ def pick_database(label: str, key: str) -> tuple[FaceDatabase, ClassRoom | None,
                       help="This class: its students, each with the photos they enrolled.")
     if choice == "people":
         return state.database(), None, None
+    follow(room)
     empty = FaceDatabase(state.recipe(), network=state.current_network())
     if not encoded_alike(room):
         return empty, room, (
@@ -213,6 +215,23 @@ def pick_database(label: str, key: str) -> tuple[FaceDatabase, ClassRoom | None,
     if not database.names:
         return empty, room, f"Nobody has enrolled in class {room.code} yet: students join on the Class page."
     return database, room, None
+
+
+def follow(room: ClassRoom, every: float = FOLLOW_SECONDS) -> None:
+    """Draw the page again when ``room`` changes (a student joins or leaves, the class ends).
+
+    A fragment checks the room's version every ``every`` seconds and asks for a full rerun only
+    when it moved: a page that compares a photo with the class follows it without encoding anything,
+    and costs a look at one number while nothing happens.
+    """
+    seen = room.version
+
+    @st.fragment(run_every=every)
+    def watch() -> None:
+        if room.ended or room.version != seen:
+            st.rerun()
+
+    watch()
 
 
 def student_crop(room: ClassRoom, name: str) -> np.ndarray | None:
