@@ -157,3 +157,16 @@ def test_the_distance_matrix_adds_each_face_of_a_group_photo_as_its_own_entry(ap
 
 def seen_caption(at, words: str) -> bool:
     return any(words in caption for caption in texts(at.caption))
+
+
+def test_a_webcam_shot_of_three_people_names_every_face(app, group_photo, two_people):
+    """The webcam gives Recognise the same bytes an upload does: three faces, two named, one not in the database."""
+    page(app, "app_pages/people.py")
+    app.file_uploader(key="people_load").upload("two.npz", two_people.to_bytes(), "application/octet-stream").run()
+    app.button(key="people_load_button").click().run()
+    page(app, "app_pages/recognise.py")
+    app.radio(key="q_from").set_value("webcam").run()
+    app.camera_input(key="q_camera").upload("webcam.jpg", group_photo, "image/jpeg").run()
+    assert not app.exception, [e.value for e in app.exception]
+    faces = table(app, "recognise_faces")
+    assert list(faces.sort_values("left")["name"]) == ["madonna", "elton_john", "Not in the database"]
