@@ -9,7 +9,6 @@ import streamlit as st
 
 from facedemo.analysis import projection
 from facedemo.encoding.networks import NETWORKS
-from facedemo.errors import FacedemoError
 from facedemo.gallery.album import Album, parse_photo_ids, person_title
 from facedemo.people.matching import same_person
 from ui import charts, classroom, frames, pages, state, widgets
@@ -28,10 +27,8 @@ def gallery_map(recipe: str, network: str, _album: Album) -> tuple[np.ndarray, p
 @st.fragment(run_every=CLASS_REFRESH_SECONDS)
 def class_map(code: str) -> None:
     """The class's photos on their own map (PCA of the class), redrawn every few seconds; nothing is encoded."""
-    try:
-        room = classroom.registry().get(code)
-    except FacedemoError as error:
-        st.warning(f"{error}.")
+    room = classroom.room_or_warning(code)
+    if room is None:
         return
     photos = room.photos()
     people = len(set(photos.labels))

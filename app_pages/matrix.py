@@ -11,7 +11,6 @@ import streamlit as st
 from facedemo.analysis import metrics
 from facedemo.encoding.every_face import MIN_FACE_SIDE
 from facedemo.encoding.networks import NETWORKS
-from facedemo.errors import FacedemoError
 from facedemo.gallery.album import parse_photo_ids
 from ui import charts, classroom, frames, group_view, pages, state, widgets
 from ui.messages import album_or_stop, attempt
@@ -38,10 +37,8 @@ def pair_images(recipe: str, keys: tuple[str, ...], _crop_of: list[Callable[[], 
 @st.fragment(run_every=CLASS_REFRESH_SECONDS)
 def class_matrix(code: str) -> None:
     """The class's photos as a matrix, redrawn every few seconds from the room's encodings (never encoding)."""
-    try:
-        room = classroom.registry().get(code)
-    except FacedemoError as error:
-        st.warning(f"{error}.")
+    room = classroom.room_or_warning(code)
+    if room is None:
         return
     photos = room.photos()
     people = len(set(photos.labels))

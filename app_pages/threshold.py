@@ -12,7 +12,6 @@ from facedemo.classroom import calibrate_class
 from facedemo.classroom.calibration import FEW_PAIRS
 from facedemo.encoding.networks import NETWORKS, NOTEBOOK_THRESHOLD, default_threshold
 from facedemo.encoding.recipes import RECIPES
-from facedemo.errors import FacedemoError
 from facedemo.gallery.album import Album
 from ui import charts, classroom, confidence_view, frames, pages, state, widgets
 from ui.classifier_view import show_classifier
@@ -172,10 +171,8 @@ def class_pairs(code: str) -> None:
     One fragment for both: a threshold move redraws it at once (it shows the threshold), and its clock
     redraws it as students join. It reads the room's encodings and never encodes.
     """
-    try:
-        room = classroom.registry().get(code)
-    except FacedemoError as error:
-        st.warning(f"{error}.")
+    room = classroom.room_or_warning(code)
+    if room is None:
         return
     photos = room.photos()
     found = calibrate_class(photos)

@@ -217,6 +217,15 @@ def pick_database(label: str, key: str) -> tuple[FaceDatabase, ClassRoom | None,
     return database, room, None
 
 
+def room_or_warning(code: str) -> ClassRoom | None:
+    """The running class ``code``, or None after a warning that says why (ended, unknown)."""
+    try:
+        return registry().get(code)
+    except FacedemoError as error:
+        st.warning(f"{error}.")
+        return None
+
+
 def follow(room: ClassRoom, every: float = FOLLOW_SECONDS) -> None:
     """Draw the page again when ``room`` changes (a student joins or leaves, the class ends).
 
