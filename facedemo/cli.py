@@ -282,6 +282,58 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate_folder_or_pairs(args: argparse.Namespace) -> int:
+    """``evaluate FOLDER`` (every pair of a labelled folder) or ``evaluate --pairs FILE``."""
+    if args.pairs and args.folder:
+        raise FacedemoError("evaluate takes a labelled FOLDER or --pairs FILE, not both")
+    if args.pairs:
+        return cmd_evaluate_pairs(args)
+    if args.root:
+        raise FacedemoError("--root goes with --pairs FILE (the folder the pairs file's photos are under)")
+    if not args.folder:
+        raise FacedemoError("evaluate takes a labelled FOLDER (e.g. images/val) or --pairs FILE")
+    return cmd_evaluate(args)
+
+
+def cmd_evaluate_pairs(args: argparse.Namespace) -> int:
+    """Accuracy at the default pair threshold, false accepts/rejects, AUC, EER, VAL@1e-3 on a pairs file."""
+    from facedemo.analysis import pairs as evaluation
+
+    pairs = evaluation.read_pairs(args.pairs)
+    root = Path(args.root) if args.root else Path(args.pairs).parent
+    if not root.is_dir():
+        raise FacedemoError(f"the root folder '{root}' does not exist (--root: the folder the photos are under)")
+    encoder = _encoder(args.model)
+    report = evaluation.evaluate_pairs(
+        pairs, encoder, args.recipe, open_photo=evaluation.photos_under(root),
+        on_progress=lambda d, t: print(f"\rencoded {d}/{t} photos", end="", file=sys.stderr))
+    print(file=sys.stderr)
+    _emit(args, {"pairs_file": str(args.pairs), "root": str(root), **report.as_dict()},
+          [f"{args.pairs} (photos under {root})", *evaluation.report_lines(report)])
+    return 0
+
+
+def cmd_make_pairs(args: argparse.Namespace) -> int:
+    """A pairs CSV from labelled folders: QUERY × REFERENCE, or every pair of QUERY alone."""
+    from facedemo.analysis.pairs import make_pairs, pairs_csv
+
+    pairs, root = make_pairs(args.query, args.reference, root=args.root, per_person=args.per_person)
+    text = pairs_csv(pairs)
+    same = sum(p.same for p in pairs)
+    summary = (f"{len(pairs)} pairs ({same} same person, {len(pairs) - same} different people), "
+               f"paths relative to {root}")
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        how = f"python -m facedemo evaluate --pairs {args.output} --root {root}"
+        _emit(args, {"output": str(args.output), "root": str(root), "pairs": len(pairs), "genuine_pairs": same,
+                     "impostor_pairs": len(pairs) - same, "evaluate": how},
+              [f"wrote {args.output}: {summary}", f"evaluate it with: {how}"])
+    else:
+        print(text, end="")
+        print(f"{summary}; evaluate with --root {root}", file=sys.stderr)
+    return 0
+
+
 def _naive_auc(folder: str) -> float:
     from facedemo.analysis.naive import pixel_auc
     from facedemo.io.folders import labelled_photos
@@ -395,10 +447,27 @@ def build_parser() -> argparse.ArgumentParser:
     with_recipe(sub)
 
     sub = command("evaluate", cmd_evaluate, "AUC, EER, TAR@FAR, best threshold and rank-1 over every pair of a labelled folder")
-    sub.add_argument("folder")
+    sub.add_argument("folder", nargs="?", help="a labelled folder (one sub-folder per person); or give --pairs")
     sub.add_argument("--no-cache", action="store_true", help="encode again even if cached")
     sub.add_argument("--naive", action="store_true", help="also the naive pixel-distance baseline's AUC")
+    sub.add_argument("--pairs", metavar="FILE",
+                     help="instead of FOLDER: a pairs file, CSV with the header file_x,file_y,same (yes/no, 1/0, "
+                          "true/false) or LFW's pairs.txt; reports accuracy at the default pair threshold, false "
+                          "accepts and rejects, AUC, EER, VAL@FAR 1e-3, the best threshold and the failed photos")
+    sub.add_argument("--root", metavar="DIR", help="with --pairs: the folder the photos are under "
+                                                   "(default: the pairs file's folder)")
+    sub.set_defaults(handler=_evaluate_folder_or_pairs)
     with_recipe(sub)
+
+    sub = command("make-pairs", cmd_make_pairs,
+                  "a pairs CSV from labelled folders: every QUERY photo × every REFERENCE photo (same = same folder "
+                  "name), or every pair of QUERY alone")
+    sub.add_argument("query", help="a labelled folder, e.g. images/val")
+    sub.add_argument("reference", nargs="?", help="a second labelled folder, e.g. images/train")
+    sub.add_argument("-o", "--output", metavar="FILE", help="write the CSV here (default: print it)")
+    sub.add_argument("--root", metavar="DIR", help="write paths relative to this folder (default: the folders' "
+                                                   "common parent, e.g. images)")
+    sub.add_argument("--per-person", type=int, metavar="K", help="only the first K photos of each person in QUERY")
 
     sub = command("classify", cmd_classify,
                   "train the logistic 'same person?' head on FOLDER/train pairs; compare it with the threshold on val")
