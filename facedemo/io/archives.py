@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from facedemo.errors import FacedemoError
 from facedemo.io.folders import IMAGE_SUFFIXES
@@ -105,6 +105,15 @@ def read_photo_zip(
     if not photos:
         raise ArchiveError(f"{name} holds no photos ({', '.join(IMAGE_SUFFIXES)})")
     return PhotoZip(photos, tuple(skipped))
+
+
+def photo_zip_bytes(root: str | Path, names: list[str]) -> bytes:
+    """A zip, in memory, of the files ``names`` (paths with ``/``) below ``root``, stored under those names."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # photos do not compress
+        for name in names:
+            archive.write(Path(root) / name, name)
+    return buffer.getvalue()
 
 
 def _read_bounded(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, name: str) -> bytes:
