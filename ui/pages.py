@@ -68,6 +68,9 @@ PAGES: tuple[PageSpec, ...] = (
              "Every pair of chosen photos at once, coloured by the threshold.", "Distance matrix"),
     PageSpec("app_pages/threshold.py", "Threshold explorer", "🎚️", "threshold",
              "Slide the threshold: TAR, FAR, the ROC curve, and why cropping matters.", "Threshold explorer"),
+    PageSpec("app_pages/evaluate.py", "Evaluate on a pairs file", "📋", "evaluate",
+             "Your own photos and a pairs file: accuracy, false accepts and rejects, AUC, EER and VAL at the default "
+             "threshold.", "📋 Evaluate on a pairs file"),
     PageSpec("app_pages/breaks.py", "What breaks it?", "🌫️", "breaks",
              "Blur, darkness, low resolution, sunglasses, a mask: watch the distance and the door.", "🌫️ What breaks it?"),
     PageSpec("app_pages/triplet.py", "Triplet-loss playground", "🔺", "triplet",
