@@ -38,7 +38,8 @@ KIND_COLOURS = {"genuine": "#1f77b4", "impostor": "#ff7f0e"}
 CATEGORY_COLOURS = {"easy": "#2ca02c", "semi-hard": "#ffbf00", "hard": "#d62728"}
 CATEGORY10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 UPLOAD_PERSON = "(upload)"
-RULE_COLOURS = {"current": "#000000", "notebook 0.7": "#7f7f7f", "calibrated": "#9467bd"}
+RULE_COLOURS = {"current": "#000000", "notebook": "#7f7f7f", "calibrated": "#9467bd"}
+COSINE_TITLE = "cosine similarity (higher = more alike)"
 AXIS_STYLE = {"labelFontSize": 14, "titleFontSize": 16, "labelLimit": 380}
 LEGEND_STYLE = {"labelFontSize": 14, "titleFontSize": 15, "symbolSize": 160, "labelLimit": 320}
 TITLE_STYLE = {"fontSize": 18}
@@ -185,6 +186,7 @@ def _rules_layer(rules: pd.DataFrame, datasets: dict[str, pd.DataFrame], *, soli
 
 def distance_heatmap(
     frame: pd.DataFrame, *, order: Sequence[str], selection: str = "cell", images: pd.DataFrame | None = None,
+    title: str | None = None,
 ) -> Spec:
     """Cells coloured match / no match, the distance written in, red frame where the names disagree.
 
@@ -192,7 +194,9 @@ def distance_heatmap(
     name of the point selection over ``row_key, col_key`` (clicking a cell selects that pair); cells
     whose ``chosen`` column is true get a black dashed outline; ``images``
     (:func:`ui.frames.pair_image_frame`) adds both faces to the hover, looked up by ``pair``
-    so each pair's picture is sent once for both halves of the matrix. A Vega-Lite dict.
+    so each pair's picture is sent once for both halves of the matrix. With a ``cosine`` column
+    (the cells' similarities, written in ``text``) the hover shows it beside the L2 distance;
+    ``title`` goes above the matrix. A Vega-Lite dict.
     """
     n = len(order)
     side = max(160, min(760, 64 * n))  # the plot itself; show with st.vega_lite_chart(width="content")
@@ -208,6 +212,9 @@ def distance_heatmap(
     }
     tooltip = [_n("verdict", title="verdict"), _q("distance", format=".3f"),
                _n("row", title="photo 1"), _n("col", title="photo 2")]
+    if "cosine" in frame.columns:
+        tooltip.insert(1, _q("cosine", title="cosine similarity", format=".3f"))
+        tooltip[2] = _q("distance", title="L2 distance", format=".3f")
     if images is not None:
         tooltip.insert(0, _n("image", title="image"))
 
@@ -245,18 +252,20 @@ def distance_heatmap(
     click = {"name": selection, "views": ["view_1"],
              "select": {"type": "point", "fields": ["row_key", "col_key"], "on": "click", "clear": False}}
     # "pad": width and height are the plot's own (square cells); labels and legend are added around it
+    top = {} if title is None else {"title": title}
     return _spec(layers, datasets, legend="bottom", data=data, params=[click], width=side, height=side,
-                 autosize={"type": "pad", "contains": "padding"})
+                 autosize={"type": "pad", "contains": "padding"}, **top)
 
 
 # --------------------------------------------------------------------------- thresholds
 
 
-def distance_histograms(hist: pd.DataFrame, rules: pd.DataFrame, *, title: str = "") -> Spec:
+def distance_histograms(hist: pd.DataFrame, rules: pd.DataFrame, *, title: str = "", cosine: bool = False) -> Spec:
     """Overlaid genuine / impostor histograms (share of each kind) with vertical threshold rules.
 
     ``hist`` is :func:`ui.frames.histogram_frame`; ``rules`` has ``name, threshold`` (the
-    first drawn solid, the others dashed). A Vega-Lite dict.
+    first drawn solid, the others dashed). With ``cosine`` the bins' ``start, end`` and the rules'
+    ``threshold`` are cosine similarities (the caller converts them) and the axis says so. A Vega-Lite dict.
     """
     kinds = list(dict.fromkeys(hist["kind"]))
     datasets: dict[str, pd.DataFrame] = {}
@@ -264,7 +273,8 @@ def distance_histograms(hist: pd.DataFrame, rules: pd.DataFrame, *, title: str =
         "data": _data(hist, datasets),
         "mark": {"type": "bar", "opacity": 0.6, "binSpacing": 0},
         "encoding": {
-            "x": _q("start", title="L2 distance between the two photos"),
+            "x": _q("start", title=f"{COSINE_TITLE} of the two photos" if cosine
+                    else "L2 distance between the two photos"),
             "x2": {"field": "end"},
             "y": _q("share", stack=None, title="share of the pairs", axis={"format": "%"}),
             "y2": {"datum": 0},
@@ -279,12 +289,16 @@ def distance_histograms(hist: pd.DataFrame, rules: pd.DataFrame, *, title: str =
                  height=400, title=title)
 
 
-def roc_chart(curve: pd.DataFrame, points: pd.DataFrame) -> Spec:
+def roc_chart(curve: pd.DataFrame, points: pd.DataFrame, *, cosine: bool = False) -> Spec:
     """ROC curve (FAR → TAR) with the named operating points of :func:`ui.frames.operating_points`.
 
     FAR is on a symmetric-log axis: a good model's whole story happens at FAR well below 1 %, which a
-    linear axis squeezes into its left edge (0 still fits, unlike on a plain log axis). A Vega-Lite dict.
+    linear axis squeezes into its left edge (0 still fits, unlike on a plain log axis). With ``cosine``
+    the hovers' thresholds are the frames' ``cosine`` columns (the cut as a cosine similarity, which
+    the caller adds) beside the L2 one. A Vega-Lite dict.
     """
+    cut = [_q("cosine", format=".3f", title="threshold (cosine similarity)"),
+           _q("threshold", format=".3f", title="threshold (L2 distance)")] if cosine else None
     far_scale = {"type": "symlog", "constant": 0.0001, "domain": [0, 1]}
     datasets: dict[str, pd.DataFrame] = {}
     line = {
@@ -294,7 +308,7 @@ def roc_chart(curve: pd.DataFrame, points: pd.DataFrame) -> Spec:
             "x": _q("far", title="FAR (impostor pairs accepted, log scale)", scale=far_scale,
                     axis={"format": ".1~%", "values": [0, 0.001, 0.01, 0.1, 1], "labelOverlap": False}),
             "y": _q("tar", title="TAR (genuine pairs accepted)", scale={"domain": [0, 1]}, axis={"format": "%"}),
-            "tooltip": [_q("threshold", format=".3f"), _q("far", format=".2%"), _q("tar", format=".2%")],
+            "tooltip": [*(cut or [_q("threshold", format=".3f")]), _q("far", format=".2%"), _q("tar", format=".2%")],
         },
     }
     names = list(points["name"])
@@ -307,7 +321,8 @@ def roc_chart(curve: pd.DataFrame, points: pd.DataFrame) -> Spec:
             "color": _named_colours(names, "operating points"),
             "shape": _n("name", title="operating points",
                         scale={"domain": names, "range": ["circle", "triangle-up", "diamond"]}),
-            "tooltip": [_n("name"), _q("threshold", format=".2f"), _q("far", format=".2%"), _q("tar", format=".2%")],
+            "tooltip": [_n("name"), *(cut or [_q("threshold", format=".2f")]), _q("far", format=".2%"),
+                        _q("tar", format=".2%")],
         },
     }
     return _spec([line, dots], datasets, legend="right", height=400)

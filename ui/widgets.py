@@ -375,6 +375,35 @@ def distance_words(distance: float) -> str:
     return f"the distance is {distance:.2f}"
 
 
+COSINE_TITLE = charts.COSINE_TITLE  # "cosine similarity (higher = more alike)": axes, legends, captions
+
+
+def shows_cosine() -> bool:
+    """Whether this session shows distances as cosine similarities (sidebar "Show distances as")."""
+    return state.distance_unit() == "cosine"
+
+
+def shown_precise(distance: float) -> str:
+    """:func:`shown_distance` with three decimals: ``"0.784"`` or ``"cos 0.693"`` (metrics, tables)."""
+    if shows_cosine():
+        return f"cos {l2_to_cosine(min(max(distance, 0.0), 2.0)):.3f}"
+    return f"{distance:.3f}"
+
+
+def in_unit(distances: np.ndarray) -> np.ndarray:
+    """L2 distances ``(…)`` in the session's unit: as they are, or as cosine similarities (:func:`l2_to_cosine`).
+
+    Display only; NaN (a lost face) and ±inf (an open end of a ROC) stay as they are in either unit.
+    """
+    values = np.asarray(distances, dtype=np.float64)
+    if not shows_cosine():
+        return values
+    finite = np.isfinite(values)
+    out = values.copy()
+    out[finite] = l2_to_cosine(np.clip(values[finite], 0.0, 2.0))
+    return out
+
+
 def distance_bars(
     rows: Sequence[tuple[str, float]], threshold: float, *, height: int | None = None, large: bool | None = None
 ) -> dict:
