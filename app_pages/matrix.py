@@ -50,28 +50,59 @@ def class_matrix(code: str) -> None:
     rule = classroom.class_threshold(room)
     names, labels, keys = photos.names[:n], photos.labels[:n], photos.ids[:n]
     distances = metrics.distance_matrix(photos.vectors[:n])
-    frame = frames.matrix_frame(distances, names, labels, rule.value, keys=keys)
+    frame = in_session_unit(frames.matrix_frame(distances, names, labels, rule.value, keys=keys))
     frame["chosen"] = False
     pairs = frame[frame["i"] < frame["j"]]
     wrong = int(pairs["wrong"].sum())
     st.caption(
-        f"Class {code}: {n} × {n} distances between {n} photos of {people} students · threshold {rule.value:.2f}"
+        f"Class {code}: {n} × {n} {_values()} between {n} photos of {people} students · threshold "
+        f"{widgets.shown_distance(rule.value)}"
         f"{'' if rule.sidebar else ' (calibrated for the class model and recipe)'} · "
         f"{len(pairs) - wrong} of {len(pairs)} pairs decided as the names say"
         + (f", **{wrong} wrong** (red frames)" if wrong else "")
         + (f" · the first {n} of {len(photos)} photos" if len(photos) > n else "")
         + ". The faces are on the Class page: the class's crops go into no cache of hover pictures."
     )
-    st.vega_lite_chart(charts.distance_heatmap(frame, order=names), key="matrix_class_chart", width="content")
+    st.vega_lite_chart(charts.distance_heatmap(frame, order=names, title=_chart_title()), key="matrix_class_chart",
+                       width="content")
+
+
+def in_session_unit(frame):
+    """The matrix frame with its cells written in the session's unit (a ``cosine`` column when cosine).
+
+    Display only: ``decision``, ``wrong`` and ``verdict`` stay the L2 rule's (:func:`ui.frames.matrix_frame`).
+    """
+    if widgets.shows_cosine():
+        frame["cosine"] = widgets.in_unit(frame["distance"].to_numpy())
+        frame["text"] = [f"{x:.2f}" for x in frame["cosine"]]
+    return frame
+
+
+def _values() -> str:
+    return "cosine similarities" if widgets.shows_cosine() else "distances"
+
+
+def _chart_title() -> str | None:
+    return f"Numbers: {widgets.COSINE_TITLE}" if widgets.shows_cosine() else None
 
 
 st.title(pages.heading(__file__))
-st.markdown(
-    f"Every photo becomes a {NETWORKS[state.current_network()].embedding_size}-number encoding, and each cell shows the **L2 distance** between two of them. "
-    "The sidebar's threshold turns each distance into a decision: **green = match** (distance below the "
-    "threshold), grey = no match. A **red frame** marks a cell where that decision contradicts the names "
-    "(a false accept or a false reject). Hover a cell to see both faces; click it to compare them below."
-)
+if widgets.shows_cosine():
+    st.markdown(
+        f"Every photo becomes a {NETWORKS[state.current_network()].embedding_size}-number encoding, and each cell "
+        "shows the **cosine similarity** between two of them (**higher = more alike**; for unit encodings "
+        "d² = 2 − 2·cos θ, so it says what the L2 distance says). The sidebar's threshold turns each similarity into "
+        "a decision: **green = match** (similarity above the threshold), grey = no match. A **red frame** marks a "
+        "cell where that decision contradicts the names (a false accept or a false reject). Hover a cell to see "
+        "both faces; click it to compare them below."
+    )
+else:
+    st.markdown(
+        f"Every photo becomes a {NETWORKS[state.current_network()].embedding_size}-number encoding, and each cell shows the **L2 distance** between two of them. "
+        "The sidebar's threshold turns each distance into a decision: **green = match** (distance below the "
+        "threshold), grey = no match. A **red frame** marks a cell where that decision contradicts the names "
+        "(a false accept or a false reject). Hover a cell to see both faces; click it to compare them below."
+    )
 
 recipe, threshold = state.recipe(), state.threshold()
 album = album_or_stop(recipe)
@@ -142,13 +173,13 @@ if n < 2:
 
 distances = metrics.distance_matrix(np.stack(vectors))
 images = pair_images(recipe, tuple(keys), crop_of)
-frame = frames.matrix_frame(distances, names, labels, threshold, keys=keys)
+frame = in_session_unit(frames.matrix_frame(distances, names, labels, threshold, keys=keys))
 
 pairs = frame[frame["i"] < frame["j"]]
 known = pairs[pairs["truth"].isin(["same person", "different people"])]
 wrong = int(known["wrong"].sum())
 st.caption(
-    f"{n} × {n} distances between {n} photos · threshold {threshold:.2f} · "
+    f"{n} × {n} {_values()} between {n} photos · threshold {widgets.shown_distance(threshold)} · "
     f"{len(known) - wrong} of {len(known)} pairs decided as the names say"
     + (f", **{wrong} wrong** (red frames)" if wrong else "")
 )
@@ -175,7 +206,8 @@ if ss.get("matrix_pair") not in pair_options:
 shown = set(ss.matrix_pair.split("|"))
 frame["chosen"] = frame["row_key"].isin(shown) & frame["col_key"].isin(shown) & (frame["i"] != frame["j"])
 st.vega_lite_chart(
-    charts.distance_heatmap(frame, order=names, selection="cell", images=frames.pair_image_frame(images)),
+    charts.distance_heatmap(frame, order=names, selection="cell", images=frames.pair_image_frame(images),
+                            title=_chart_title()),
     on_select="rerun", selection_mode="cell", key="matrix_chart", width="content",
 )
 
@@ -194,11 +226,21 @@ photo_a, photo_b, verdict_col = st.columns([1, 1, 1.4])
 photo_a.image(crop_of[i](), caption=names[i], width=220)
 photo_b.image(crop_of[j](), caption=names[j], width=220)
 with verdict_col:
-    st.metric("Distance", f"{cell['distance']:.3f}",
-              delta=f"{cell['distance'] - threshold:+.3f} vs threshold {threshold:.2f}", delta_color="off", delta_arrow="off")
     decision = "match" if cell["decision"] == "match" else "no match"
-    sign = "<" if cell["decision"] == "match" else "≥"
-    st.markdown(f"**{decision}**: {cell['distance']:.3f} {sign} {threshold:.2f}")
+    if widgets.shows_cosine():  # the L2 rule's decision, written as similarities: d < t is cos d > cos t
+        similarity, cut = cell["cosine"], float(widgets.in_unit(threshold))
+        st.metric("Cosine similarity", widgets.shown_precise(cell["distance"]),
+                  delta=f"{similarity - cut:+.3f} vs threshold {widgets.shown_distance(threshold)}", delta_color="off",
+                  delta_arrow="off", help=f"Higher = more alike. As L2 distances: {cell['distance']:.3f}, "
+                                          f"threshold {threshold:.2f}.")
+        sign = ">" if cell["decision"] == "match" else "≤"
+        st.markdown(f"**{decision}**: {widgets.shown_precise(cell['distance'])} {sign} {widgets.shown_distance(threshold)}")
+    else:
+        st.metric("Distance", f"{cell['distance']:.3f}",
+                  delta=f"{cell['distance'] - threshold:+.3f} vs threshold {threshold:.2f}", delta_color="off",
+                  delta_arrow="off")
+        sign = "<" if cell["decision"] == "match" else "≥"
+        st.markdown(f"**{decision}**: {cell['distance']:.3f} {sign} {threshold:.2f}")
     if cell["wrong"]:
         st.error(cell["verdict"])
     elif cell["truth"] == "unknown":
@@ -207,4 +249,6 @@ with verdict_col:
         st.success(cell["verdict"])
 
 with st.expander("The matrix as numbers"):
-    widgets.keyed_dataframe(frames.matrix_table(distances, names).round(3), key="matrix_table")
+    if widgets.shows_cosine():
+        st.caption(f"Each cell: the {widgets.COSINE_TITLE}.")
+    widgets.keyed_dataframe(frames.matrix_table(widgets.in_unit(distances), names).round(3), key="matrix_table")
