@@ -41,12 +41,46 @@ def curve(recipe: str, network: str, which: str, genuine: np.ndarray, impostor: 
     far, tar, thresholds = metrics.roc_curve(genuine, impostor)
     eer, eer_threshold = metrics.equal_error_rate(genuine, impostor)
     upper = max(float(np.max(impostor, initial=0)), float(np.max(genuine, initial=0)), 1.0)
+    roc = frames.roc_frame(far, tar, thresholds)
     return {
-        "roc": frames.roc_frame(far, tar, thresholds),
+        "roc": roc,
         "auc": metrics.roc_auc(genuine, impostor),
         "eer": eer, "eer_threshold": eer_threshold,
         "hist": frames.histogram_frame({"genuine": genuine, "impostor": impostor}, bins=50, value_range=(0.0, upper)),
+        **_cosine_frames(genuine, impostor, roc, bins=50, upper=upper),
     }
+
+
+def _cosine_frames(genuine: np.ndarray, impostor: np.ndarray, roc: pd.DataFrame, *, bins: int, upper: float) -> dict:
+    """The histogram on bins of cosine similarity, and the ROC with each cut also as a similarity (display only)."""
+    low = float(l2_to_cosine(min(upper, 2.0)))
+    return {
+        "hist_cosine": frames.histogram_frame({"genuine": l2_to_cosine(genuine), "impostor": l2_to_cosine(impostor)},
+                                              bins=bins, value_range=(low, 1.0)),
+        "roc_cosine": roc.assign(cosine=np.where(np.isfinite(roc["threshold"]),
+                                                 l2_to_cosine(np.clip(np.nan_to_num(roc["threshold"].to_numpy()),
+                                                                      0.0, 2.0)), np.nan)),
+    }
+
+
+def _rule_name(what: str, value: float) -> str:
+    """A threshold's name on the charts, in the session's unit: ``"current 1.18"`` or ``"current cos 0.30"``."""
+    if what == "notebook" and not widgets.shows_cosine():
+        return f"{what} {NOTEBOOK_THRESHOLD}"  # the course's own figure, as the notebook writes it
+    return f"{what} {widgets.shown_distance(value)}"
+
+
+def _rules(named: dict[str, float]) -> pd.DataFrame:
+    """``name, threshold`` for the histogram's rules, at the thresholds' place in the session's unit."""
+    return pd.DataFrame({"name": list(named), "threshold": list(widgets.in_unit(np.array(list(named.values()))))})
+
+
+def _points(genuine: np.ndarray, impostor: np.ndarray, named: dict[str, float]) -> pd.DataFrame:
+    """The ROC's operating points, decided on L2; with the cut as a cosine similarity when shown so."""
+    points = frames.operating_points(genuine, impostor, named)
+    if widgets.shows_cosine():
+        points["cosine"] = widgets.in_unit(points["threshold"].to_numpy())
+    return points
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -128,16 +162,20 @@ def at_threshold(photos: Album, genuine: np.ndarray, impostor: np.ndarray, summa
         in_impostor.metric("Impostor pairs in the band", f"{band.count(impostor):,} of {impostor.size:,}",
                            help="Different-people pairs that would be asked for another photo.")
 
-    named = {f"current {threshold:.2f}": threshold, "notebook 0.7": NOTEBOOK_THRESHOLD,
-             f"calibrated {calibrated:.2f}": calibrated}
-    rules = pd.DataFrame({"name": list(named), "threshold": list(named.values())})
+    named = {_rule_name("current", threshold): threshold, _rule_name("notebook", NOTEBOOK_THRESHOLD): NOTEBOOK_THRESHOLD,
+             _rule_name("calibrated", calibrated): calibrated}
+    cosine = widgets.shows_cosine()
     hist_col, roc_col = st.columns(2)
     with hist_col:
-        histograms = charts.distance_histograms(summary["hist"], rules, title="Distances of genuine and impostor pairs")
+        histograms = charts.distance_histograms(
+            summary["hist_cosine" if cosine else "hist"], _rules(named), cosine=cosine,
+            title="Cosine similarities of genuine and impostor pairs" if cosine
+            else "Distances of genuine and impostor pairs")
         st.vega_lite_chart(histograms, key="threshold_hist")
     with roc_col:
-        points = frames.operating_points(genuine, impostor, named)
-        st.vega_lite_chart(charts.roc_chart(summary["roc"], points), key="threshold_roc")
+        points = _points(genuine, impostor, named)
+        st.vega_lite_chart(charts.roc_chart(summary["roc_cosine" if cosine else "roc"], points, cosine=cosine),
+                           key="threshold_roc")
 
 
 def library_thresholds() -> None:
@@ -213,20 +251,24 @@ def class_pairs(code: str) -> None:
                 help=f"Decides {found.accuracy:.0%} of the class's pairs right (the best any threshold does).")
     theirs.metric("The gallery's (calibrated)", f"{gallery:.2f}", help="Calibrated on the gallery's photos.")
 
-    named = {f"current {rule.value:.2f}": rule.value, f"this class {found.threshold:.2f}": found.threshold,
-             f"gallery {gallery:.2f}": gallery}
-    rules = pd.DataFrame({"name": list(named), "threshold": list(named.values())})
+    named = {_rule_name("current", rule.value): rule.value, _rule_name("this class", found.threshold): found.threshold,
+             _rule_name("gallery", gallery): gallery}
     upper = max(float(pairs.impostor.max()), float(pairs.genuine.max()), 1.0)
     hist = frames.histogram_frame({"genuine": pairs.genuine, "impostor": pairs.impostor}, bins=20,
                                   value_range=(0.0, upper))
     far, tar, thresholds = metrics.roc_curve(pairs.genuine, pairs.impostor)
+    roc = frames.roc_frame(far, tar, thresholds)
+    cosine = widgets.shows_cosine()
+    if cosine:
+        shown = _cosine_frames(pairs.genuine, pairs.impostor, roc, bins=20, upper=upper)
+        hist, roc = shown["hist_cosine"], shown["roc_cosine"]
     hist_col, roc_col = st.columns(2)
     with hist_col:
-        st.vega_lite_chart(charts.distance_histograms(hist, rules, title="The class's genuine and impostor pairs"),
+        st.vega_lite_chart(charts.distance_histograms(hist, _rules(named), cosine=cosine,
+                                                      title="The class's genuine and impostor pairs"),
                            key="threshold_class_hist")
     with roc_col:
-        st.vega_lite_chart(charts.roc_chart(frames.roc_frame(far, tar, thresholds),
-                                            frames.operating_points(pairs.genuine, pairs.impostor, named)),
+        st.vega_lite_chart(charts.roc_chart(roc, _points(pairs.genuine, pairs.impostor, named), cosine=cosine),
                            key="threshold_class_roc")
 
 

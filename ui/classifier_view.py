@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from facedemo.analysis import classifier, metrics
+from facedemo.analysis.units import l2_to_cosine
 from facedemo.encoding.networks import default_threshold
 from ui import frames, state, widgets
 from ui.charts import _data, _n, _q
@@ -24,6 +25,7 @@ from ui.threshold_view import threshold_view
 
 TOP_WEIGHTS = 12
 ROC_POINTS = 300
+DISTANCE_RULE = "distance threshold"
 CLASSIFIER_COLOUR, THRESHOLD_COLOUR = "#d62728", "#1f77b4"
 POINT_COLOURS = {"classifier ŷ > 0.5": CLASSIFIER_COLOUR, "calibrated": "#9467bd", "current": "#000000"}
 NEGATIVE, POSITIVE = "negative: a difference speaks for different people", "positive: for the same person"
@@ -74,15 +76,29 @@ def static_frames(recipe: str, network: str) -> tuple[pd.DataFrame, pd.DataFrame
     result = trained(recipe, network)
     test = result.val_train
     curves = pd.concat([_roc_frame(test.classifier, "classifier (cut on ŷ)"),
-                        _roc_frame(test.threshold, "distance threshold")], ignore_index=True)
+                        _roc_frame(test.threshold, DISTANCE_RULE)], ignore_index=True)
     top = result.head.largest_weights(TOP_WEIGHTS)
     weights = pd.DataFrame({"dimension": [f"k = {k}" for k, _ in top], "weight": [w for _, w in top]})
     weights["sign"] = np.where(weights["weight"] < 0, NEGATIVE, POSITIVE)
     return curves, weights
 
 
-def roc_chart(curves: pd.DataFrame, points: pd.DataFrame) -> Spec:
-    """Both ROC curves (``rule, far, tar, threshold, order``) with operating points (``name, far, tar``)."""
+@st.cache_resource(show_spinner=False, max_entries=8)
+def cosine_curves(recipe: str, network: str) -> pd.DataFrame:
+    """:func:`static_frames`' curves with the distance's cuts also as cosine similarities (``cosine cut``), once."""
+    curves = static_frames(recipe, network)[0]
+    cut = curves["threshold"].to_numpy()
+    shown = (curves["rule"] == DISTANCE_RULE).to_numpy() & np.isfinite(cut)
+    cosine = np.full(len(curves), np.nan)
+    cosine[shown] = l2_to_cosine(np.clip(cut[shown], 0.0, 2.0))
+    return curves.assign(**{"cosine cut": cosine})
+
+
+def roc_chart(curves: pd.DataFrame, points: pd.DataFrame, *, cosine: bool = False) -> Spec:
+    """Both ROC curves (``rule, far, tar, threshold, order``) with operating points (``name, far, tar``).
+
+    With ``cosine`` the hover also gives the distance's cut as a cosine similarity (``cosine cut``).
+    """
     far_scale = {"type": "symlog", "constant": 0.0001, "domain": [0, 1]}
     rules = list(dict.fromkeys(curves["rule"]))
     lines = {
@@ -93,8 +109,9 @@ def roc_chart(curves: pd.DataFrame, points: pd.DataFrame) -> Spec:
             "y": _q("tar", title="TAR (genuine pairs accepted)", scale={"domain": [0, 1]}, axis={"format": "%"}),
             "color": _n("rule", title="ROC of", scale={"domain": rules, "range": [CLASSIFIER_COLOUR, THRESHOLD_COLOUR]}),
             "order": _q("order"),
-            "tooltip": [_n("rule"), _q("threshold", title="cut", format=".3f"), _q("far", format=".2%"),
-                        _q("tar", format=".2%")],
+            "tooltip": [_n("rule"), _q("threshold", title="cut", format=".3f"),
+                        *([_q("cosine cut", title="cut as cosine similarity", format=".3f")] if cosine else []),
+                        _q("far", format=".2%"), _q("tar", format=".2%")],
         },
     }
     names = list(points["name"])
@@ -158,14 +175,16 @@ def show_classifier(recipe: str) -> None:
         f"counts ×{head.genuine_weight:.2f} and each impostor pair ×{head.impostor_weight:.2f}: both classes weigh "
         f"the same. Tested on pairs it never saw: each **val photo against each train photo** "
         f"({test.n_genuine:,} genuine, {test.n_impostor:,} impostor pairs), against the calibrated threshold "
-        f"**{result.threshold:.2f}** on the same pairs."
+        f"**{widgets.shown_distance(result.threshold)}** on the same pairs."
     )
     acc_c, acc_t, auc_c, auc_t = st.columns(4)
     gain = result.classifier_accuracy - result.threshold_accuracy
     acc_c.metric("Classifier accuracy", f"{result.classifier_accuracy:.2%}", delta=f"{gain * 100:+.2f} points",
                  help="ŷ > 0.5 on the val × train pairs; the change is against the calibrated threshold.")
     acc_t.metric("Threshold accuracy", f"{result.threshold_accuracy:.2%}",
-                 help=f"distance < {result.threshold:.2f} (calibrated on train) on the same pairs.")
+                 help=(f"cosine similarity > {widgets.shown_distance(result.threshold)}, i.e. distance < "
+                       f"{result.threshold:.2f}" if widgets.shows_cosine() else f"distance < {result.threshold:.2f}")
+                 + " (calibrated on train) on the same pairs.")
     auc_c.metric("Classifier AUC", f"{test.classifier.auc:.5f}", help="Area under the classifier's ROC (every cut on ŷ).")
     auc_t.metric("Threshold AUC", f"{test.threshold.auc:.5f}", help="Area under the distance's ROC (every threshold).")
 
@@ -187,12 +206,13 @@ def against_threshold(result: classifier.ClassifierComparison, recipe: str, netw
     threshold, test, head = state.threshold(), result.val_train, result.head
     current = test.threshold_rates(threshold)
     rows = [_rule_row("classifier ŷ > 0.5", test.classifier, test),
-            _rule_row(f"calibrated threshold {result.threshold:.2f}", test.threshold, test)]
+            _rule_row(f"calibrated threshold {widgets.shown_distance(result.threshold)}", test.threshold, test)]
     points = [{"name": "classifier ŷ > 0.5", "far": test.classifier.far, "tar": test.classifier.tar},
-              {"name": f"calibrated {result.threshold:.2f}", "far": test.threshold.far, "tar": test.threshold.tar}]
+              {"name": f"calibrated {widgets.shown_distance(result.threshold)}", "far": test.threshold.far,
+               "tar": test.threshold.tar}]
     if round(threshold, 2) != round(result.threshold, 2):
-        rows.append(_rule_row(f"current threshold {threshold:.2f}", current, test))
-        points.append({"name": f"current {threshold:.2f}", "far": current.far, "tar": current.tar})
+        rows.append(_rule_row(f"current threshold {widgets.shown_distance(threshold)}", current, test))
+        points.append({"name": f"current {widgets.shown_distance(threshold)}", "far": current.far, "tar": current.tar})
     widgets.keyed_dataframe(pd.DataFrame(rows), hide_index=True, key="classifier_table")
     st.caption(
         f"Accuracy counts every pair once; with {test.n_impostor / test.n_genuine:.0f} impostor pairs to each genuine "
@@ -203,7 +223,9 @@ def against_threshold(result: classifier.ClassifierComparison, recipe: str, netw
     roc_col, weights_col = st.columns(2)
     with roc_col:
         curves, weights = static_frames(recipe, network)
-        st.vega_lite_chart(roc_chart(curves, pd.DataFrame(points)), width="stretch", key="classifier_roc")
+        cosine = widgets.shows_cosine()
+        st.vega_lite_chart(roc_chart(cosine_curves(recipe, network) if cosine else curves, pd.DataFrame(points),
+                                     cosine=cosine), width="stretch", key="classifier_roc")
         st.caption("Both curves on the val × train pairs; FAR on a log scale. The sidebar's threshold moves its point "
                    "along the blue curve; the head is not trained again.")
     with weights_col:
