@@ -37,12 +37,16 @@ def _every_face(data: bytes, recipe: str, network: str) -> EveryFace:
 
 
 def label(named: NamedFace) -> str:
-    """What a face's box says: ``name · 0.66``, ``Not in the database · 1.41`` or ``too small (26 px)``."""
+    """What a face's box says: ``name · 0.66``, ``Not in the database · 1.41`` or ``too small (26 px)``.
+
+    The distance in the session's unit (``name · cos 0.78`` with cosine, :func:`ui.widgets.shown_distance`).
+    """
     if named.too_small:
         return f"too small ({min(named.face.box[2:])} px)"
     if named.identity is None:
-        return "Not in the database" + (f" · {named.distance:.2f}" if np.isfinite(named.distance) else "")
-    return f"{named.identity} · {named.distance:.2f}"
+        return "Not in the database" + (f" · {widgets.shown_distance(named.distance)}" if np.isfinite(named.distance)
+                                        else "")
+    return f"{named.identity} · {widgets.shown_distance(named.distance)}"
 
 
 def colour(named: NamedFace) -> tuple[int, int, int]:
@@ -106,7 +110,13 @@ def show_labelled_photo(photo: EveryFace, named: Sequence[NamedFace], sha256: st
 
 
 def show_faces(named: Sequence[NamedFace], *, key: str) -> None:
-    """The crops the model saw, captioned with their labels, and the table of faces keyed ``key``."""
+    """The crops the model saw, captioned with their labels, and the table of faces keyed ``key``.
+
+    The table's ``distance`` column becomes ``cosine similarity`` (higher = more alike) when the session
+    shows distances so; who is named stays the L2 rule's.
+    """
+    value_column, value_help = ("cosine similarity", "to the nearest person (higher = more alike)") \
+        if widgets.shows_cosine() else ("distance", "to the nearest person")
     for start in range(0, len(named), CROPS_PER_ROW):
         row = named[start:start + CROPS_PER_ROW]
         for column, (number, face) in zip(st.columns(CROPS_PER_ROW), enumerate(row, start=start + 1)):
@@ -117,7 +127,8 @@ def show_faces(named: Sequence[NamedFace], *, key: str) -> None:
             {
                 "face": range(1, len(named) + 1),
                 "name": [n.identity or ("too small" if n.too_small else "Not in the database") for n in named],
-                "distance": [None if n.distance is None or not np.isfinite(n.distance) else round(n.distance, 3) for n in named],
+                value_column: [None if n.distance is None or not np.isfinite(n.distance)
+                         else round(float(widgets.in_unit(n.distance)), 3) for n in named],
                 "nearest": [n.nearest or "—" for n in named],
                 "left": [n.face.box[0] if n.face.box else None for n in named],
                 "top": [n.face.box[1] if n.face.box else None for n in named],
@@ -129,7 +140,7 @@ def show_faces(named: Sequence[NamedFace], *, key: str) -> None:
         key=key,
         column_config={
             "face": st.column_config.NumberColumn(width="small", help="largest face first"),
-            "distance": st.column_config.NumberColumn(format="%.3f", width="small", help="to the nearest person"),
+            value_column: st.column_config.NumberColumn(format="%.3f", width="small", help=value_help),
             "size (px)": st.column_config.TextColumn(
                 help=f"the face's box; under {MIN_FACE_SIDE} px on its short side it is too small to recognise"),
         },
