@@ -3,7 +3,9 @@
 Widget keys: the photo input ``breaks`` (see :func:`ui.widgets.picked_photo`), ``breaks_person`` (who the
 photo shows), ``breaks_use_sidebar``, one slider per degradation ``breaks_<name>`` (names in
 :data:`facedemo.analysis.degradations.DEGRADATIONS`), ``breaks_sweeps`` (which sweep charts),
-``breaks_summary_per_person``, ``breaks_summary_steps`` and the button ``breaks_summary_go``.
+``breaks_summary_per_person``, ``breaks_summary_steps``, the button ``breaks_summary_go``, and
+``breaks_who_set`` (who it fails for: the gallery or this class, shown when the session knows a class).
+The tables: ``breaks_summary``, ``breaks_who`` (the gallery's people), ``breaks_who_class`` (a class's students).
 Deep link: ``?breaks=val/madonna/2``, plus the sidebar's ``threshold``, ``model`` and ``recipe``.
 """
 
@@ -12,14 +14,16 @@ from __future__ import annotations
 import streamlit as st
 
 from facedemo.analysis.degradations import DEGRADATIONS
+from facedemo.encoding.networks import default_threshold
 from facedemo.gallery.album import person_title, photo_name
 from facedemo.people.matching import same_person
-from ui import breaks_view, confidence_view, pages, state, widgets
+from ui import breaks_view, classroom, confidence_view, pages, state, widgets
 from ui.breaks_view import Live
 from ui.threshold_view import threshold_view
 
 ss = st.session_state
 UNKNOWN = "(not enrolled)"
+CLASS_REFRESH_SECONDS = 3
 
 st.title(pages.heading(__file__))
 st.caption(
@@ -97,11 +101,13 @@ def live_door(shown: Live, person: str | None, comparison: str, rule: widgets.Pe
     if nearest is not None:
         rows.append((f"to {person_title(nearest)} (nearest other)", other))
     own_shown, other_shown = st.columns(2)
-    own_shown.metric("Distance to self", "—" if own is None else f"{own:.3f}")
-    other_shown.metric("Distance to the nearest other person", "—" if other is None else f"{other:.3f}",
+    measure = "Cosine similarity" if widgets.shows_cosine() else "Distance"
+    own_shown.metric(f"{measure} to self", "—" if own is None else widgets.shown_precise(own))
+    other_shown.metric(f"{measure} to the nearest other person", "—" if other is None else widgets.shown_precise(other),
                        help=f"{person_title(nearest)}" if nearest else None)
     st.vega_lite_chart(widgets.distance_bars(rows, threshold), width="stretch")
-    st.caption(f"Threshold **{threshold:.2f}**, photo against a person's {comparison} encoding.")
+    st.caption(f"Threshold **{widgets.shown_distance(threshold)}**, photo against a person's {comparison} encoding."
+               + (" Higher = more alike: the door opens above the threshold." if widgets.shows_cosine() else ""))
     if own is None:
         st.info("Pick who is in the photo to see the distance to self and the door.")
         return
@@ -139,7 +145,8 @@ def sweep_charts(sweeps: list, rule: widgets.PersonRule) -> None:
             said = [f"door stops opening at **{closes:g}**" if closes is not None
                     else "the door opens all the way to the worst setting" if person else "no self to compare with",
                     f"detector lost the face at **{lost:g}**" if lost is not None else "the detector kept the face"]
-            st.caption(f"{entry.title} ({entry.unit}), threshold {threshold:.2f}: " + "; ".join(said) + ".")
+            st.caption(f"{entry.title} ({entry.unit}), threshold {widgets.shown_distance(threshold)}: "
+                       + "; ".join(said) + ".")
 
 
 if sweeps:
@@ -167,9 +174,10 @@ else:
 @threshold_view
 def summary_view(measured, rule: widgets.PersonRule) -> None:
     threshold = rule.threshold
-    st.caption(f"{len(measured.photos)} val photos, threshold **{threshold:.2f}**. A genuine attempt fails when the "
-               "detector loses the face or the distance to self is not below the threshold; the severity shown is "
-               "the first of the measured settings at which half of them fail.")
+    st.caption(f"{len(measured.photos)} val photos, threshold **{widgets.shown_distance(threshold)}**. A genuine "
+               "attempt fails when the detector loses the face or the "
+               + ("cosine similarity to self is not above" if widgets.shows_cosine() else "distance to self is not below")
+               + " the threshold; the severity shown is the first of the measured settings at which half of them fail.")
     table = breaks_view.summary_table(measured, threshold)
     widgets.keyed_dataframe(table, key="breaks_summary", hide_index=True, height=36 * (len(table) + 1) + 3)
 
@@ -180,23 +188,24 @@ if measured is not None:
 # --- who it fails for -----------------------------------------------------------------------------
 st.divider()
 st.subheader("Who it fails for")
-tried = breaks_view.attempts(database, rule.comparison, recipe)
+st.markdown(
+    "Errors are not spread evenly: they differ between people and between conditions (light, pose, camera, "
+    "age of the photo), so they have to be measured on the people and photos at hand, not assumed."
+)
+room = classroom.known_room()
+who_set = "gallery"
+if room is not None:
+    who_set = st.radio("People", ["gallery", "class"], key="breaks_who_set", horizontal=True,
+                       format_func={"gallery": "🖼️ The gallery", "class": f"🧑‍🏫 This class ({room.code})"}.get,
+                       help="This class: each student's enrolled photos, each left out in turn and held against "
+                            "every student; redrawn every few seconds as students join.")
+else:
+    st.caption("In a class (the Class page), its students can be measured here too, once the class is started or joined.")
 
 
-@threshold_view
-def who_fails(tried: list, rule: widgets.PersonRule) -> None:
-    threshold = rule.threshold
-    st.markdown(
-        "Errors are not spread evenly: they differ between people and between conditions (light, pose, camera, "
-        "age of the photo), so they have to be measured on the people and photos at hand, not assumed."
-    )
-    st.caption(f"Every val photo against every enrolled person at threshold **{threshold:.2f}** "
-               f"({len(tried)} attempts).")
-    widgets.keyed_dataframe(breaks_view.per_person(tried, threshold), key="breaks_who", hide_index=True)
-    network = state.current_network()
-    st.markdown("**The hardest photos**: each person's own val photo farthest from them, and the other person's "
-                "photo nearest to them.")
-    names = sorted({a.claimed for a in tried})
+def _hardest_grid(tried: list, names: list[str], threshold: float, crop_of, person=person_title,
+                  photo_of=photo_name) -> None:
+    """Each person's hardest own photo and nearest other's photo, as crops (or names) with their distances."""
     for start in range(0, len(names), 2):
         cells = st.columns(4, gap="medium")
         for offset, name in enumerate(names[start:start + 2]):
@@ -206,9 +215,77 @@ def who_fails(tried: list, rule: widgets.PersonRule) -> None:
                     continue
                 with cell:
                     verdict = "let in" if same_person(hard.distance, threshold) else "turned away"
-                    widgets.show_crop(breaks_view.val_crop(hard.row, recipe, network),
-                                      f"{person_title(name)} · {what}: {photo_name(hard.photo)}, "
-                                      f"{hard.distance:.2f}, {verdict}")
+                    text = (f"{person(name)} · {what}: {photo_of(hard.photo)}, {widgets.shown_distance(hard.distance)}, "
+                            f"{verdict}")
+                    crop = crop_of(hard.row)
+                    if crop is not None:
+                        widgets.show_crop(crop, text)
+                    else:
+                        st.caption(text)
 
-if tried:
-    who_fails(tried, rule)
+
+@threshold_view
+def who_fails(tried: list, rule: widgets.PersonRule) -> None:
+    threshold = rule.threshold
+    st.caption(f"Every val photo against every enrolled person at threshold **{widgets.shown_distance(threshold)}** "
+               f"({len(tried)} attempts).")
+    widgets.keyed_dataframe(breaks_view.per_person(tried, threshold), key="breaks_who", hide_index=True)
+    network = state.current_network()
+    st.markdown("**The hardest photos**: each person's own val photo farthest from them, and the other person's "
+                "photo nearest to them.")
+    _hardest_grid(tried, sorted({a.claimed for a in tried}), threshold,
+                  lambda row: breaks_view.val_crop(row, recipe, network))
+
+
+@threshold_view(run_every=CLASS_REFRESH_SECONDS)
+def class_fails(code: str, rule: widgets.PersonRule) -> None:
+    """The class's students as the people: leave-one-out over their enrolled photos (redrawn as they join).
+
+    Reads the room's encodings and the crops it keeps in memory; encodes nothing, caches no photo.
+    """
+    room = classroom.room_or_warning(code)
+    if room is None:
+        return
+    photos = room.photos()
+    counts = {name: photos.labels.count(name) for name in dict.fromkeys(photos.labels)}
+    with_two = sum(k >= 2 for k in counts.values())
+    so_far = f"{len(counts)} student{'s' * (len(counts) != 1)} and {len(photos)} photo{'s' * (len(photos) != 1)} so far"
+    if not counts:
+        st.info(f"Nobody has enrolled in class {code} yet: students join on the Class page, and who it fails for "
+                "appears with two students, one of them with two photos.")
+        return
+    if len(counts) == 1:
+        st.info(f"Class {code} has one student so far ({next(iter(counts))}): nobody else can be let in as them, "
+                "so who it fails for waits for a second student.")
+        return
+    if not with_two:
+        st.info(f"Nobody in class {code} has enrolled two photos yet ({so_far}): each photo is held against its own "
+                "student with that photo left out, so a student needs a second photo before the door can turn them "
+                "away. Enrol two or three photos on the Class page.")
+        return
+    alike = classroom.encoded_alike(room)
+    threshold = rule.threshold if alike else default_threshold(room.recipe, rule.comparison, room.network)
+    tried = breaks_view.class_attempts(photos, rule.comparison)
+    st.caption(
+        f"Class {code}: {so_far} ({with_two} with two photos or more). Each photo against every student at threshold "
+        f"**{widgets.shown_distance(threshold)}**"
+        + ("" if alike else " (calibrated for the class's model and recipe: the sidebar uses others)")
+        + f", its own photo left out of its student's {rule.comparison} encoding ({len(tried)} attempts). "
+        f"Redrawn every {CLASS_REFRESH_SECONDS} s as students join."
+    )
+    widgets.keyed_dataframe(breaks_view.per_person(tried, threshold, photos="photos", person=str, who="student"),
+                            key="breaks_who_class", hide_index=True)
+    st.markdown("**The hardest photos**: each student's own photo farthest from them (the others of theirs enrolled), "
+                "and another student's photo nearest to them.")
+    crops = photos.crops  # kept in the room's memory only; shown, never cached or saved
+    names = {photo_id: name for photo_id, name in zip(photos.ids, photos.names)}
+    _hardest_grid(tried, sorted(counts), threshold, lambda row: crops[row] if row < len(crops) else None,
+                  person=str, photo_of=names.get)
+
+
+if who_set == "class" and room is not None:
+    class_fails(room.code, rule)
+else:
+    tried = breaks_view.attempts(database, rule.comparison, recipe)
+    if tried:
+        who_fails(tried, rule)

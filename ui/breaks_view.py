@@ -14,7 +14,7 @@ The maths is in :mod:`facedemo.analysis.degradations`; here it is cached and dra
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import altair as alt
@@ -22,14 +22,17 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from facedemo.analysis import failures
 from facedemo.analysis.degradations import DEGRADATIONS, Sweep, degrade, half_way, sweep
+from facedemo.analysis.failures import Attempt
+from facedemo.classroom import ClassPhotos
 from facedemo.detection.faces import Face
 from facedemo.errors import NoFaceFoundError
 from facedemo.gallery.album import person_title, photo_ids
 from facedemo.io.images import WORK_MAX_SIDE, read_image
 from facedemo.people.database import FaceDatabase
 from facedemo.people.matching import person_distance, same_person
-from ui import charts, state
+from ui import charts, state, widgets
 from ui.state import UploadEncoding
 
 SELF_COLOUR, OTHER_COLOUR = "#1f77b4", "#d62728"
@@ -150,17 +153,25 @@ def sweep_frame(result: Sweep) -> pd.DataFrame:
 def sweep_chart(result: Sweep, threshold: float) -> dict:
     """Distance to self and to the nearest other person against severity, the threshold, and where it breaks.
 
-    A Vega-Lite dict (:mod:`ui.charts`): redrawn at every threshold move.
+    In the session's unit: with cosine the y axis is the cosine similarity (higher = more alike, from
+    −1 to 1) and the threshold's rule sits at its similarity; where the door stops opening is the
+    L2 rule's in either unit. A Vega-Lite dict (:mod:`ui.charts`): redrawn at every threshold move.
     """
     entry = DEGRADATIONS[result.degradation]
     frame = sweep_frame(result)
     datasets: dict = {}
     x_scale = {"domain": [entry.harmless, entry.worst], "nice": False}
     x = {"field": "severity", "type": "quantitative", "scale": x_scale, "title": f"{entry.title} ({entry.unit})"}
-    top = max(2.0, threshold * 1.05)
-    y = {"field": "distance", "type": "quantitative", "scale": {"domain": [0, top], "nice": False},
-         "title": "L2 distance"}
-    marks = [{"at": threshold, "text": f"threshold {threshold:.2f}"}]
+    if widgets.shows_cosine():
+        frame["cosine"] = widgets.in_unit(frame["distance"].to_numpy())
+        y = {"field": "cosine", "type": "quantitative", "scale": {"domain": [-1, 1], "nice": False},
+             "title": widgets.COSINE_TITLE}
+        marks = [{"at": float(widgets.in_unit(threshold)), "text": f"threshold {widgets.shown_distance(threshold)}"}]
+    else:
+        top = max(2.0, threshold * 1.05)
+        y = {"field": "distance", "type": "quantitative", "scale": {"domain": [0, top], "nice": False},
+             "title": "L2 distance"}
+        marks = [{"at": threshold, "text": f"threshold {threshold:.2f}"}]
     closes, lost = result.door_closes(threshold), result.face_lost()
     verticals = []
     if closes is not None:
@@ -276,19 +287,8 @@ def summary_table(result: Summary, threshold: float) -> pd.DataFrame:
 
 
 # --- who it fails for ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Attempt:
-    """One val photo held against one enrolled person."""
-
-    row: int
-    photo: str
-    owner: str
-    claimed: str
-    distance: float
-
-    @property
-    def genuine(self) -> bool:
-        return self.owner == self.claimed
+# The attempts, the counts and the hardest attempts are the core's (:mod:`facedemo.analysis.failures`).
+hardest = failures.hardest
 
 
 def attempts(database: FaceDatabase, comparison: str, recipe: str) -> list[Attempt]:
@@ -299,26 +299,18 @@ def attempts(database: FaceDatabase, comparison: str, recipe: str) -> list[Attem
             for row, (vector, label) in enumerate(zip(val.vectors, val.labels)) for name in database.names]
 
 
-def per_person(tried: Sequence[Attempt], threshold: float) -> pd.DataFrame:
-    """Per enrolled person: their val photos turned away, and other people's photos let in as them."""
-    rows = []
-    for name in sorted({a.claimed for a in tried}):
-        own = [a for a in tried if a.claimed == name and a.genuine]
-        others = [a for a in tried if a.claimed == name and not a.genuine]
-        rejected = sum(not same_person(a.distance, threshold) for a in own)
-        accepted = sum(bool(same_person(a.distance, threshold)) for a in others)
-        rows.append({"person": person_title(name),
-                     "false rejects (own val photos turned away)": f"{rejected} of {len(own)}",
-                     "false accepts (others let in as them)": f"{accepted} of {len(others)}"})
-    return pd.DataFrame(rows)
+def class_attempts(photos: ClassPhotos, comparison: str) -> list[Attempt]:
+    """Every photo of a class against every student, its own photo left out (:func:`failures.leave_one_out`)."""
+    return failures.leave_one_out(photos.vectors, photos.labels, comparison=comparison, ids=photos.ids)
 
 
-def hardest(tried: Sequence[Attempt], name: str) -> tuple[Attempt | None, Attempt | None]:
-    """``name``'s hardest genuine attempt (their farthest own photo) and hardest impostor (the nearest other's)."""
-    own = [a for a in tried if a.claimed == name and a.genuine]
-    others = [a for a in tried if a.claimed == name and not a.genuine]
-    return (max(own, key=lambda a: a.distance) if own else None,
-            min(others, key=lambda a: a.distance) if others else None)
+def per_person(tried: Sequence[Attempt], threshold: float, *, photos: str = "val photos",
+               person: Callable[[str], str] = person_title, who: str = "person") -> pd.DataFrame:
+    """Per person: their ``photos`` turned away, and other people's photos let in as them (one row each)."""
+    return pd.DataFrame([{who: person(e.name),
+                          f"false rejects (own {photos} turned away)": f"{e.false_rejects} of {e.genuine}",
+                          "false accepts (others let in as them)": f"{e.false_accepts} of {e.impostor}"}
+                         for e in failures.per_person(tried, threshold)])
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
