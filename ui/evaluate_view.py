@@ -115,16 +115,16 @@ def show(report: evaluation.PairsReport) -> None:
         (st.warning if "wrong answer" in note else st.info)(note[0].upper() + note[1:] + ".")
     wrong = report.false_accept_pairs + report.false_reject_pairs
     if wrong:
-        st.subheader(f"The {len(wrong)} wrong answers")
+        st.subheader("The wrong answer" if len(wrong) == 1 else f"The {len(wrong)} wrong answers")
         widgets.keyed_dataframe(pd.DataFrame([{
-            "answer": "false accept" if not o.pair.same else "false reject",
-            "photo x": o.pair.file_x, "photo y": o.pair.file_y, "distance": round(o.distance, 3),
-            "line": o.pair.line,
+            "answer": "false accept" if not o.pair.same else "false reject", "distance": round(o.distance, 3),
+            "photo x": o.pair.file_x, "photo y": o.pair.file_y, "line": o.pair.line,
         } for o in wrong]), key="evaluate_wrong", hide_index=True, width="stretch")
     elif report.n_scored:
         st.success(f"No false accept and no false reject at the threshold {report.threshold:.2f}.")
     if report.failed_photos:
-        st.subheader(f"The {len(report.failed_photos)} photos that could not be encoded")
+        count = len(report.failed_photos)
+        st.subheader("The photo that could not be encoded" if count == 1 else f"The {count} photos that could not be encoded")
         widgets.keyed_dataframe(pd.DataFrame([
             {"photo": photo, "why": reason,
              "pairs": sum(photo in (o.pair.file_x, o.pair.file_y) for o in report.failed_pairs)}

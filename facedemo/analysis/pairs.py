@@ -509,8 +509,9 @@ def score_pairs(
     accuracy = right / len(outcomes) if outcomes else math.nan
     failed_pairs = len(outcomes) - len(scored)
     if failed_pairs:
-        notes.append(f"{failed_pairs} pair(s) hold a photo that could not be encoded: each counts as a wrong "
-                     f"answer in the accuracy; AUC, EER and VAL are measured on the other {len(scored)} pairs")
+        held = "1 pair holds" if failed_pairs == 1 else f"{failed_pairs} pairs hold"
+        notes.append(f"{held} a photo that could not be encoded: each such pair counts as a wrong answer in the "
+                     f"accuracy; AUC, EER and VAL are measured on the other {len(scored)} pairs")
     if genuine.size == 0 or impostor.size == 0:
         notes.append("AUC, EER and VAL need both same-person and different-people pairs with encoded photos; "
                      f"there are {genuine.size} and {impostor.size}")
