@@ -87,3 +87,15 @@ def test_a_bad_pairs_file_and_a_bad_zip_are_sentences(page, small_upload):
     upload(page, zip_of({"../evil.jpg": blank_png()}), b"file_x,file_y,same\nevil.jpg,evil.jpg,yes\n")
     assert any("a path that leaves the zip" in e for e in texts(page.error)), texts(page.error)
     assert not page.exception
+
+
+def test_lfw_pairs_txt_with_a_zipped_lfw_folder(page, gallery_dir):
+    files = {}
+    for person in ("Madonna", "Elton_John"):
+        for number, path in enumerate(sorted((gallery_dir / "train" / person.lower()).glob("*.jpg"))[:2], 1):
+            files[f"lfw/{person}/{person}_{number:04d}.jpg"] = path.read_bytes()
+    pairs = b"1\t1\nMadonna\t1\t2\nMadonna\t1\tElton_John\t2\n"
+    upload(page, zip_of(files), pairs, "pairs.txt")
+    assert not texts(page.error), texts(page.error)
+    assert seen(page, "2 pairs of 3 photos: 1 of the same person, 1 of different people")
+    assert metric(page.container(key="evaluate_figures"), "Failed photos") == "0"
