@@ -250,6 +250,7 @@ def test_a_zip_of_photos_is_read_in_memory_and_found_by_the_pairs_names():
     ({"a/../../evil.jpg": b"x"}, {}, "a path that leaves the zip"),
     ({"/etc/evil.jpg": b"x"}, {}, "a path that leaves the zip"),
     ({f"{k}.jpg": b"x" for k in range(4)}, {"max_files": 3}, "more than 3 photos"),
+    ({f"{k}.txt": b"x" for k in range(13)}, {"max_files": 3}, "holds 13 files and folders"),
     ({"big.jpg": b"x" * 3000}, {"max_file_bytes": 2000}, "allowed for one photo"),
     ({"a.jpg": b"x" * 1500, "b.jpg": b"y" * 1500}, {"max_total_bytes": 2000}, "unpacks to more than allowed"),
     ({"bomb.jpg": bytes(8 * 1024 * 1024)}, {}, "a zip bomb"),

@@ -21,6 +21,7 @@ from facedemo.io.folders import IMAGE_SUFFIXES
 MAX_FILES = 500
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_TOTAL_BYTES = 200 * 1024 * 1024
+MAX_ENTRIES_PER_PHOTO = 4  # folders and other files besides the photos, before refusing to look further
 MAX_RATIO = 100  # unpacked / compressed, per member: JPEG and PNG barely compress, a bomb compresses 1000×
 _CHUNK = 1024 * 1024
 
@@ -80,6 +81,9 @@ def read_photo_zip(
     skipped: list[str] = []
     total = 0
     with archive:
+        if len(archive.infolist()) > MAX_ENTRIES_PER_PHOTO * max_files:
+            raise ArchiveError(f"{name} holds {len(archive.infolist()):,} files and folders; a zip here may hold "
+                               f"at most {max_files} photos (and a few other files)")
         for info in archive.infolist():
             path = info.filename.replace("\\", "/")
             parts = PurePosixPath(path).parts
