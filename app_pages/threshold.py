@@ -307,9 +307,12 @@ def gallery_pairs(album: Album, which: str) -> None:
     people = person_split(recipe, network, album)
     pair_threshold = default_threshold(recipe, "pair", network)
     own = {comparison: default_threshold(recipe, comparison, network) for comparison in people}
-    strip_rules = pd.DataFrame({"name": [f"calibrated pair {pair_threshold:.2f}", f"calibrated nearest {own['nearest']:.2f}"],
-                                "threshold": [pair_threshold, own["nearest"]]})
-    st.vega_lite_chart(charts.person_distance_strips(frames.person_distance_frame(people), strip_rules),
+    strip_rules = _rules({_rule_name("calibrated pair", pair_threshold): pair_threshold,
+                          _rule_name("calibrated nearest", own["nearest"]): own["nearest"]})
+    strips = frames.person_distance_frame(people)
+    if widgets.shows_cosine():
+        strips["distance"] = widgets.in_unit(strips["distance"].to_numpy())
+    st.vega_lite_chart(charts.person_distance_strips(strips, strip_rules, cosine=widgets.shows_cosine()),
                        key="threshold_people")
     rows = []
     for comparison, split in people.items():

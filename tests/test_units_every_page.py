@@ -137,6 +137,13 @@ def test_the_explorer_histogram_roc_and_classifier_speak_cosine_with_the_same_ra
     current = next(p for p in points if p["name"] == f"current cos {cos(threshold):.2f}")
     assert current["cosine"] == pytest.approx(cos(current["threshold"]))
 
+    strips = next(spec for spec in charts(at)
+                  if spec["layer"][0]["encoding"]["x"].get("title", "").startswith("cosine similarity from a val photo"))
+    assert "higher = more alike" in strips["layer"][0]["encoding"]["x"]["title"]
+    pair = default_threshold(at.session_state["recipe"], "pair", network_of(at))
+    rules = {r["name"]: r["threshold"] for r in strips["layer"][1]["data"]["values"]}
+    assert rules[f"calibrated pair cos {cos(pair):.2f}"] == pytest.approx(cos(pair))
+
     classifier = table(at, "classifier_table")
     assert list(classifier["accuracy"]) == list(classifier_l2["accuracy"]), "the head and the thresholds decide alike"
     assert any(rule.startswith("calibrated threshold cos ") for rule in classifier["rule"])

@@ -328,14 +328,20 @@ def roc_chart(curve: pd.DataFrame, points: pd.DataFrame, *, cosine: bool = False
     return _spec([line, dots], datasets, legend="right", height=400)
 
 
-def person_distance_strips(frame: pd.DataFrame, rules: pd.DataFrame) -> Spec:
-    """One tick per query-to-person distance, a row per comparison, with dashed threshold rules. A Vega-Lite dict."""
+def person_distance_strips(frame: pd.DataFrame, rules: pd.DataFrame, *, cosine: bool = False) -> Spec:
+    """One tick per query-to-person distance, a row per comparison, with dashed threshold rules. A Vega-Lite dict.
+
+    With ``cosine`` the ``distance`` column and the rules' ``threshold`` are cosine similarities (the
+    caller converts them) and the axis says so.
+    """
     datasets: dict[str, pd.DataFrame] = {}
+    title = ("cosine similarity from a val photo to an enrolled person (higher = more alike)" if cosine
+             else "distance from a val photo to an enrolled person")
     ticks = {
         "data": _data(frame, datasets),
         "mark": {"type": "tick", "thickness": 2, "size": 28, "opacity": 0.7},
         "encoding": {
-            "x": _q("distance", title="distance from a val photo to an enrolled person", scale={"zero": False}),
+            "x": _q("distance", title=title, scale={"zero": False}),
             "y": _n("comparison", title=None),
             "color": _n("kind", title="person",
                         scale={"domain": list(KIND_COLOURS), "range": list(KIND_COLOURS.values())}),
