@@ -88,7 +88,7 @@ def show(report: evaluation.PairsReport) -> None:
         f"{report.n_pairs:,} pairs of {report.n_photos:,} photos: {report.n_genuine:,} of the same person, "
         f"{report.n_impostor:,} of different people · model {report.network}, recipe {report.recipe} · "
         f"a pair is \"the same person\" when its distance is below the default pair threshold "
-        f"**{report.threshold:.2f}** (the sidebar's threshold does not change this report)."
+        f"**{widgets.both_units(report.threshold)}** (the sidebar's threshold does not change this report)."
     )
     with st.container(key="evaluate_figures"):
         first = st.columns(4)
@@ -108,16 +108,18 @@ def show(report: evaluation.PairsReport) -> None:
                          help="FaceNet's VAL: the share of same-person pairs accepted at a threshold that lets in "
                               "at most 1 in 1,000 different-people pairs.")
         second[3].metric("Best-accuracy threshold",
-                         "n/a" if math.isnan(report.best_threshold) else f"{report.best_threshold:.3f}",
+                         "n/a" if math.isnan(report.best_threshold) else widgets.shown_precise(report.best_threshold),
                          help=f"It decides {_percent(report.best_accuracy)} of the encoded pairs right: chosen "
                               "after seeing the answers, so a teaching point, not a fair default.")
     for note in report.notes:
         (st.warning if "wrong answer" in note else st.info)(note[0].upper() + note[1:] + ".")
     wrong = report.false_accept_pairs + report.false_reject_pairs
     if wrong:
+        unit = "cosine similarity" if widgets.shows_cosine() else "distance"
         st.subheader("The wrong answer" if len(wrong) == 1 else f"The {len(wrong)} wrong answers")
         widgets.keyed_dataframe(pd.DataFrame([{
-            "answer": "false accept" if not o.pair.same else "false reject", "distance": round(o.distance, 3),
+            "answer": "false accept" if not o.pair.same else "false reject",
+            unit: round(float(widgets.in_unit(np.array(o.distance))), 3),
             "photo x": o.pair.file_x, "photo y": o.pair.file_y, "line": o.pair.line,
         } for o in wrong]), key="evaluate_wrong", hide_index=True, width="stretch")
     elif report.n_scored:
