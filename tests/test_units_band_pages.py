@@ -9,7 +9,16 @@ from __future__ import annotations
 import pytest
 
 from tests.test_app_analysis import open_page
-from tests.test_app_pages import DIFFERENT, SAME, expander, open_verify, page, seen, table, texts
+from tests.test_app_pages import (
+    DIFFERENT,
+    SAME,
+    expander,
+    open_verify,
+    page,
+    seen,
+    table,
+    texts,
+)
 
 SETTINGS = [("l2", False), ("cosine", False), ("l2", True), ("cosine", True)]
 
@@ -130,3 +139,71 @@ def test_recognise_near_the_threshold_is_not_sure_with_the_band_and_keeps_its_an
     assert door(at) == "shut" and not at.error
     assert any("Not sure: ask for another photo" in v for v in texts(at.warning))
     assert seen(at, "The threshold alone says: *Not in the database.*")
+
+
+# --------------------------------------------------------------------------- where the band comes from
+
+
+@pytest.fixture(scope="module")
+def default_gallery(encoder, gallery_dir, train, val):
+    """The gallery's train and val photos in the default recipe (the one the pages use)."""
+    from facedemo.encoding.recipes import DEFAULT_RECIPE
+
+    if DEFAULT_RECIPE == "aligned":
+        return train, val
+    from facedemo.gallery.labelled import encode_folder
+
+    return tuple(encode_folder(gallery_dir / split, encoder, DEFAULT_RECIPE) for split in ("train", "val"))
+
+
+def explorer_counts(at) -> tuple[int, int]:
+    """The explorer's genuine and impostor pairs in the band (its two metrics, "x of n")."""
+    counts = []
+    for label in ("Genuine pairs in the band", "Impostor pairs in the band"):
+        found = [m.value for m in at.metric if m.label == label]
+        assert len(found) == 1, (label, [m.label for m in at.metric])
+        counts.append(int(found[0].split(" of ")[0].replace(",", "")))
+    return counts[0], counts[1]
+
+
+def test_the_band_source_is_chosen_beside_the_toggle_and_the_explorer_follows_it(gallery_dir, default_gallery):
+    import numpy as np
+
+    from facedemo.analysis import metrics
+    from facedemo.analysis.confidence import Confidence, band_for, reference_distances
+    from facedemo.encoding.networks import default_threshold
+    from facedemo.encoding.recipes import DEFAULT_RECIPE
+
+    train, val = default_gallery
+    fitted = Confidence.fit(*reference_distances(train.vectors, list(train.labels), comparison="pair"))
+    every = metrics.pair_distances(np.concatenate([train.vectors, val.vectors]), list(train.labels) + list(val.labels))
+    threshold = default_threshold(DEFAULT_RECIPE, "pair")
+    expected = {source: (band_for(fitted, threshold, source).count(every.genuine),
+                         band_for(fitted, threshold, source).count(every.impostor)) for source in ("far", "curve")}
+    assert expected["far"] != expected["curve"]
+
+    at = open_verify(a="val/madonna/1", b="train/madonna/1")
+    with pytest.raises(KeyError):
+        at.radio(key="unsure_band_source")  # two answers: nothing to choose
+    with_settings(at, "l2", True)
+    assert at.radio(key="unsure_band_source").value == "far"  # the default
+    assert seen(at, "1 in 10,000 and 1 in 100 of the gallery's") and seen(at, "*none* was let in")
+    assert door(at) == "open"
+    page(at, "app_pages/threshold.py")
+    assert explorer_counts(at) == expected["far"]
+
+    page(at, "app_pages/verify.py")
+    at.radio(key="unsure_band_source").set_value("curve").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert seen(at, "P(same person) falls from 90 % to 10 %") and door(at) == "open"
+    page(at, "app_pages/threshold.py")
+    assert explorer_counts(at) == expected["curve"]
+
+
+@pytest.mark.parametrize("source", ["far", "curve"])
+def test_a_pair_near_the_threshold_is_not_sure_from_either_source_and_keeps_its_door(gallery_dir, source):
+    at = open_verify(a="val/madonna/2", b="train/madonna/15")  # next to the pair threshold
+    with_settings(at, "l2", True)
+    at.radio(key="unsure_band_source").set_value(source).run()
+    assert any("Not sure: ask for another photo" in v for v in texts(at.warning)), source
+    assert door(at) == "open" and seen(at, f"The threshold alone says: *{SAME}*")
