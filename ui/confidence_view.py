@@ -249,7 +249,8 @@ def check_words(check: confidence.Check, kind: str) -> str:
     if np.isnan(check.brier):
         return "Not checked on val: there are no val pairs to check it on."
     seen = []
-    for b, said in ((check.bins[-1], f"over {confidence.SURE:.0%}"), (check.bins[0], f"under {confidence.DOUBT:.0%}")):
+    for b, said in ((check.bins[-1], f"over {confidence.SURE * 100:.0f} %"),
+                    (check.bins[0], f"under {confidence.DOUBT * 100:.0f} %")):
         if b.pairs:
             seen.append(f"where it said {said}, {percent(b.observed)} of {b.pairs:,} were the same person")
     brier = "under 0.001" if check.brier < 0.0005 else f"{check.brier:.3f}"
