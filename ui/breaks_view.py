@@ -165,7 +165,7 @@ def sweep_chart(result: Sweep, threshold: float) -> dict:
     if widgets.shows_cosine():
         frame["cosine"] = widgets.in_unit(frame["distance"].to_numpy())
         y = {"field": "cosine", "type": "quantitative", "scale": {"domain": [-1, 1], "nice": False},
-             "title": widgets.COSINE_TITLE}
+             "title": ["cosine similarity", "(higher = more alike)"]}
         marks = [{"at": float(widgets.in_unit(threshold)), "text": f"threshold {widgets.shown_distance(threshold)}"}]
     else:
         top = max(2.0, threshold * 1.05)
