@@ -281,7 +281,8 @@ def gallery_pairs(album: Album, which: str) -> None:
     auc_col, eer_col, eer_t_col = st.columns(3)
     auc_col.metric("AUC", f"{summary['auc']:.3f}", help="1 separates perfectly, 0.5 is a coin toss.")
     eer_col.metric("EER (equal error rate)", f"{summary['eer']:.2%}", help="Where FAR equals 1 − TAR.")
-    eer_t_col.metric("Threshold at the EER", f"{summary['eer_threshold']:.2f}")
+    eer_t_col.metric("Threshold at the EER", widgets.shown_distance(summary["eer_threshold"]),
+                     help=f"As an L2 distance: {summary['eer_threshold']:.2f}." if widgets.shows_cosine() else None)
 
     st.subheader("Why cropping to the face matters")
     st.markdown(
