@@ -1,7 +1,11 @@
 """The preprocessing recipes: how a photo becomes a network's input. Each recipe owns its step.
 
-- ``aligned`` (default): MTCNN finds the faces, the largest is cut out by its box plus a 10 %
-  margin and resized to 160×160 (bilinear).
+- ``aligned`` (default): MTCNN finds the faces; the largest is aligned on its five landmarks (eyes
+  level, a fixed distance apart, at a fixed place; :mod:`facedemo.encoding.alignment`) and cut
+  out at 160×160.
+- ``box``: MTCNN finds the faces; the largest is cut out by its box plus a 10 % margin and
+  resized to 160×160 (bilinear). No rotation: a tilted head stays tilted. (Until alignment came,
+  this was the default and was called ``aligned``; database files of then are read as ``box``.)
 - ``course``: the course notebook's ``img_to_encoding`` exactly: the *whole* photo resized to
   160×160 (nearest neighbour, as ``keras.preprocessing.image.load_img`` does). No face detection.
 
@@ -18,6 +22,7 @@ import numpy as np
 from PIL import Image
 
 from facedemo.detection.faces import Face, FaceDetector, largest_first_note, require_face
+from facedemo.encoding import alignment
 from facedemo.encoding.runtime import INPUT_SIZE
 from facedemo.encoding.scaling import Scaling
 from facedemo.errors import FacedemoError
@@ -40,6 +45,8 @@ class Prepared:
     face: Face | None
     faces: list[Face] = field(default_factory=list)
     note: str | None = None
+    crop_landmarks: np.ndarray | None = None
+    """The landmarks the recipe used, in crop pixels ``(5, 2)`` (x, y); None when it used none."""
 
 
 def crop_face(rgb: np.ndarray, face: Face, *, margin: float = CROP_MARGIN, size: int = INPUT_SIZE) -> np.ndarray:
@@ -120,15 +127,52 @@ class FaceBoxCrop(Recipe):
         faces = detector.detect(rgb)
         face = require_face(faces, name)
         crop = self.crop(rgb, face)
-        return Prepared(scaling(crop), crop, rgb, face, faces, largest_first_note(faces))
+        return Prepared(scaling(crop), crop, rgb, face, faces, largest_first_note(faces), self.crop_landmarks(face))
+
+    def crop_landmarks(self, face: Face) -> np.ndarray | None:
+        """Where ``face``'s landmarks land in the crop, ``(5, 2)``; None if the recipe does not use them."""
+        return None
+
+
+@dataclass(frozen=True)
+class LandmarkAlignment(FaceBoxCrop):
+    """The largest detected face, aligned on its five landmarks (:mod:`facedemo.encoding.alignment`).
+
+    ``scale`` below 1 shrinks the template about the centre: more margin around the face;
+    ``aspect`` is the unsqueezed frame's height / width (1: a plain similarity into the square).
+    """
+
+    scale: float = 1.0
+    aspect: float = alignment.FRAME_ASPECT
+
+    @property
+    def version(self) -> str:
+        return f"{self.name}:landmarks-{self.scale}-frame-{self.aspect}"
+
+    def crop(self, rgb: np.ndarray, face: Face | None) -> np.ndarray:
+        if face is None:
+            raise FacedemoError(f"the recipe '{self.name}' aligns a face: it needs one")
+        return alignment.align_face(rgb, face, scale=self.scale, aspect=self.aspect)
+
+    def crop_landmarks(self, face: Face) -> np.ndarray | None:
+        points = alignment.landmark_points(face)
+        matrix = alignment.alignment_matrix(points, scale=self.scale, aspect=self.aspect)
+        return alignment.to_crop(points, matrix)
 
 
 RECIPES: dict[str, Recipe] = {
-    "aligned": FaceBoxCrop(
+    "aligned": LandmarkAlignment(
         name="aligned",
-        title="Aligned face crop (default)",
-        description="MTCNN finds the face; it is cropped with a 10 % margin, resized to 160×160 "
-        "and scaled as the chosen network was trained.",
+        title="Aligned on the landmarks (default)",
+        description="MTCNN finds the face and its eyes, nose and mouth; the face is turned so the "
+        "eyes are level and scaled so they sit at fixed places, cut out at 160×160 and scaled as "
+        "the chosen network was trained.",
+    ),
+    "box": FaceBoxCrop(
+        name="box",
+        title="Face box crop",
+        description="MTCNN finds the face; its box is cut out with a 10 % margin and resized to "
+        "160×160. No turning: a tilted head stays tilted.",
     ),
     "course": WholePhoto(
         name="course",

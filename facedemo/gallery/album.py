@@ -173,6 +173,7 @@ class Album:
             recipe=recipes.pop(),
             failures=[failure for _, enc in items for failure in enc.failures],
             network=networks.pop(),
+            landmarks=[_landmarks_of(enc, i) for _, enc in items for i in range(len(enc))],
         )
         ids = [photo for split, enc in items
                for photo in photo_ids(enc.labels, split, enc.paths, [f.source for f in enc.failures])]
@@ -225,6 +226,7 @@ class Album:
         part = LabelledEncodings(
             vectors=enc.vectors[keep], labels=[enc.labels[i] for i in keep], paths=[enc.paths[i] for i in keep],
             boxes=[enc.boxes[i] for i in keep], recipe=enc.recipe, network=enc.network,
+            landmarks=[_landmarks_of(enc, i) for i in keep],
         )
         return Album(part, [self.ids[i] for i in keep], [split] * len(keep))
 
@@ -237,3 +239,8 @@ class Album:
                 counts[label] = counts.get(label, 0) + 1
                 chosen.append(photo)
         return chosen
+
+
+def _landmarks_of(encodings: LabelledEncodings, row: int) -> np.ndarray | None:
+    """Row ``row``'s landmarks, or None when none were kept."""
+    return encodings.landmarks[row] if row < len(encodings.landmarks) else None

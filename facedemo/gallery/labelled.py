@@ -21,13 +21,14 @@ from facedemo.assets.downloads import file_fingerprint, sha256_of
 from facedemo.assets.locations import cache_dir, models_dir
 from facedemo.assets.mtcnn_stages import STAGES, stage_path
 from facedemo.detection.faces import MIN_CONFIDENCE, STAGE_THRESHOLDS, Face
+from facedemo.detection.mtcnn_lite import LANDMARKS
 from facedemo.encoding.encoder import FaceEncoder, Failure
 from facedemo.encoding.networks import DEFAULT_NETWORK, get_network
 from facedemo.encoding.recipes import DEFAULT_RECIPE, get_recipe
 from facedemo.io.folders import labelled_photos
 from facedemo.io.images import WORK_MAX_SIDE, read_image
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4  # 4: the faces' landmarks are kept too (the aligned recipe crops by them)
 
 
 @dataclass
@@ -36,7 +37,8 @@ class LabelledEncodings:
 
     ``vectors`` is ``(n, d)`` (d: the network's encoding size); row ``i`` is the photo
     ``paths[i]`` of person ``labels[i]``, whose face was ``boxes[i]`` (``(x, y, w, h)``, or None
-    for the course recipe), encoded by ``network``.
+    for the course recipe) with the five landmarks ``landmarks[i]`` (``(5, 2)`` pixels in
+    :data:`~facedemo.detection.mtcnn_lite.LANDMARKS` order, or None), encoded by ``network``.
     """
 
     vectors: np.ndarray
@@ -46,6 +48,16 @@ class LabelledEncodings:
     recipe: str
     failures: list[Failure] = field(default_factory=list)
     network: str = DEFAULT_NETWORK
+    landmarks: list[np.ndarray | None] = field(default_factory=list)
+
+    def face(self, index: int) -> Face | None:
+        """Row ``index``'s face as the detector found it (box and landmarks), or None (course recipe)."""
+        box = self.boxes[index]
+        if box is None:
+            return None
+        points = self.landmarks[index] if index < len(self.landmarks) else None
+        marks = {} if points is None else {name: (int(x), int(y)) for name, (x, y) in zip(LANDMARKS, points)}
+        return Face(box=tuple(box), confidence=1.0, landmarks=marks)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -53,9 +65,14 @@ class LabelledEncodings:
     def crop(self, index: int) -> np.ndarray:
         """The 160×160 uint8 region the model saw for row ``index`` (whole photo for course)."""
         rgb = read_image(self.paths[index], max_side=WORK_MAX_SIDE)  # the pixels the boxes refer to
-        box = self.boxes[index]
-        face = None if box is None else Face(box=tuple(box), confidence=1.0)
-        return get_recipe(self.recipe).crop(rgb, face)
+        return get_recipe(self.recipe).crop(rgb, self.face(index))
+
+
+def _points(face: Face | None) -> np.ndarray | None:
+    """A face's five landmarks as ``(5, 2)`` int pixels, or None (no face, or fewer than five)."""
+    if face is None or any(name not in face.landmarks for name in LANDMARKS):
+        return None
+    return np.array([face.landmarks[name] for name in LANDMARKS], dtype=np.int64)
 
 
 def _fingerprint(path: Path) -> str:
@@ -90,12 +107,14 @@ def _load_cache(file: Path, folder: Path) -> LabelledEncodings | None:
     try:
         with np.load(file, allow_pickle=False) as data:
             boxes = [None if b[0] < 0 else tuple(int(v) for v in b) for b in data["boxes"]]
+            landmarks = [None if p[0, 0] < 0 else p.astype(np.int64) for p in data["landmarks"]]
             failures = [Failure(str(s), str(r)) for s, r in zip(data["failed_sources"], data["failed_reasons"])]
             return LabelledEncodings(
                 vectors=data["vectors"].astype(np.float32),
                 labels=[str(x) for x in data["labels"]],
                 paths=[folder / str(p) for p in data["paths"]],
                 boxes=boxes, recipe=str(data["recipe"]), failures=failures, network=str(data["network"]),
+                landmarks=landmarks,
             )
     except (OSError, ValueError, KeyError):
         return None
@@ -110,6 +129,8 @@ def _save_cache(file: Path, result: LabelledEncodings, folder: Path) -> None:
         labels=np.array(result.labels, dtype=str),
         paths=np.array([p.relative_to(folder).as_posix() for p in result.paths], dtype=str),
         boxes=np.array([b if b is not None else (-1, -1, -1, -1) for b in result.boxes], dtype=np.int64).reshape(-1, 4),
+        landmarks=np.array([p if p is not None else np.full((5, 2), -1) for p in result.landmarks],
+                           dtype=np.int64).reshape(-1, 5, 2),
         recipe=np.array(result.recipe),
         network=np.array(result.network),
         failed_sources=np.array([f.source for f in result.failures], dtype=str),
@@ -154,6 +175,7 @@ def encode_folder(
         recipe=recipe,
         failures=failures,
         network=network,
+        landmarks=[_points(e.prepared.face) for e in encodings],
     )
     if use_cache:
         try:

@@ -24,12 +24,14 @@ import numpy as np
 from facedemo.encoding.networks import DEFAULT_COMPARISON, DEFAULT_NETWORK, NETWORKS, get_network
 from facedemo.encoding.recipes import DEFAULT_RECIPE, get_recipe
 from facedemo.encoding.runtime import l2_normalise
+from facedemo.encoding.thresholds import floor_to, stranger_far, stranger_rate
 from facedemo.errors import DatabaseFileError, FacedemoError, InvalidNameError, UnknownPersonError
 from facedemo.io.folders import people_in_folder
 from facedemo.io.images import ImageSource
 from facedemo.people.matching import person_distance, same_person
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: the recipe ``aligned`` means landmark alignment; in format 1 files it meant today's ``box``."""
 MAX_NAME_LENGTH = 80
 
 
@@ -227,14 +229,44 @@ class FaceDatabase:
         distance = self.distance(vector, name, comparison=comparison)
         return distance, same_person(distance, threshold)
 
+    def identify_threshold(self, comparison: str = DEFAULT_COMPARISON) -> float:
+        """1:K's threshold for this database's size: a stranger gets one try per enrolled person.
+
+        A stranger is taken for *someone* when any of the K people is close enough, with chance
+        ``1 − (1 − FAR)ᴷ``. So the per-person FAR allowed is
+        :func:`~facedemo.encoding.thresholds.stranger_far` of K (a 1 % target), read off the
+        impostor tail the default was set from, and the threshold is the lower of that and the
+        1:1 default (:meth:`threshold`), rounded down to 0.01. Up to ten people the 1:1 default
+        (FAR 10⁻³) is already the stricter; with 30 it is lowered. A threshold not set from a
+        tail (the course notebook's 0.7) is used as it is.
+        """
+        default = self.threshold(comparison)
+        record = get_network(self.network).calibrated(self.recipe, comparison)
+        if record is None or record.tail is None or len(self) <= 1:
+            return default
+        return min(default, floor_to(record.tail.threshold_for(stranger_far(len(self)))))
+
+    def stranger_chance(self, threshold: float, comparison: str = DEFAULT_COMPARISON) -> float | None:
+        """About how many strangers ``threshold`` would take for one of this database's K people.
+
+        ``1 − (1 − FAR(threshold))ᴷ``, FAR from the impostor tail of the default
+        (:class:`~facedemo.encoding.thresholds.ImpostorTail`); None when there is no tail to read it
+        from (a network added at run time, the course notebook's 0.7).
+        """
+        record = get_network(self.network).calibrated(self.recipe, comparison)
+        if record is None or record.tail is None:
+            return None
+        return stranger_rate(record.tail.far(threshold), len(self))
+
     def identify(self, vector: np.ndarray, *, threshold: float | None = None,
                  comparison: str = DEFAULT_COMPARISON) -> tuple[float, str | None]:
         """1:K — who is this? Returns ``(min_distance, name)``, name None when nobody is close enough
         (``same_person(min_distance, threshold)`` is False: at the threshold itself, nobody).
 
+        Without ``threshold``, the one for this database's size (:meth:`identify_threshold`).
         An empty database answers ``(inf, None)``.
         """
-        threshold = self.threshold(comparison) if threshold is None else threshold
+        threshold = self.identify_threshold(comparison) if threshold is None else threshold
         ranking = self.ranking(vector, comparison=comparison)
         if not ranking:
             return float("inf"), None
@@ -301,7 +333,7 @@ class FaceDatabase:
             )
         if not (len(vectors) == len(names) == len(hashes) == len(sources)):
             raise DatabaseFileError(f"{name} is damaged (its columns have different lengths)")
-        database = cls(meta.get("recipe", DEFAULT_RECIPE), network=network.name)
+        database = cls(_recipe_of(meta), network=network.name)
         for vector, person, sha, source in zip(vectors, names, hashes, sources):
             database.add(str(person), vector, sha256=str(sha), source=str(source))
         return database
@@ -315,6 +347,14 @@ class FaceDatabase:
         except OSError as error:
             raise DatabaseFileError(f"cannot read the database '{path}': {error.strerror or error}") from None
         return cls.from_bytes(data, name=f"'{path.name}'")
+
+
+def _recipe_of(meta: dict) -> str:
+    """The recipe a file's encodings were made by: format 1's ``aligned`` was the box crop."""
+    recipe = meta.get("recipe")
+    if int(meta.get("format", 1)) < 2 and recipe in (None, "aligned"):
+        return "box"
+    return recipe or DEFAULT_RECIPE
 
 
 STALE_TEMPORARY_SECONDS = 600
