@@ -186,15 +186,20 @@ def cmd_who(args: argparse.Namespace) -> int:
     database = _database(args)
     if not len(database):
         raise FacedemoError(f"the database '{args.db}' is empty; enrol people first ('enrol DIR --db DB')")
-    threshold = args.threshold if args.threshold is not None else database.threshold(args.comparison)
+    threshold = args.threshold if args.threshold is not None else database.identify_threshold(args.comparison)
+    chance = database.stranger_chance(threshold, args.comparison)
     photo = encode_every_face(_encoder(database.network), args.image, database.recipe)
     named = name_every_face(photo.faces, database, threshold=threshold, comparison=args.comparison)
     faces = [{"box": list(n.face.box) if n.face.box else None, "identity": n.identity, "nearest": n.nearest,
               "distance": None if n.distance is None else _round(n.distance), "too_small": n.too_small,
               "message": n.message} for n in named]
     where = [f"face {i} of {len(named)} at {n.face.box}" if n.face.box else "the whole photo" for i, n in enumerate(named, 1)]
-    _emit(args, {"faces": faces, "threshold": threshold, "comparison": args.comparison, "recipe": database.recipe},
-          [f"{n.message} ({place})" for n, place in zip(named, where)])
+    odds = "" if chance is None else f"; about {chance:.1%} of strangers would be taken for someone"
+    _emit(args, {"faces": faces, "threshold": threshold, "k": len(database), "stranger_chance": _round(chance) if chance is not None else None,
+                 "threshold_from": "--threshold" if args.threshold is not None else "the database's size",
+                 "comparison": args.comparison, "recipe": database.recipe},
+          [f"{n.message} ({place})" for n, place in zip(named, where)]
+          + [f"threshold {threshold:.2f} ({args.comparison}) against K = {len(database)} people{odds}"])
     return 0
 
 

@@ -63,8 +63,9 @@ def name_every_face(faces: Sequence[FaceEncoding], database: FaceDatabase, *, th
                     comparison: str = DEFAULT_COMPARISON) -> list[NamedFace]:
     """Every face against ``database`` (1:K each), in the order given (largest first).
 
-    ``threshold`` defaults to the database's calibrated one for ``comparison``. Two faces may get
+    ``threshold`` defaults to the database's 1:K one for ``comparison`` and its size
+    (:meth:`~facedemo.people.database.FaceDatabase.identify_threshold`). Two faces may get
     the same name: each is answered on its own, as a door would answer each visitor.
     """
-    threshold = database.threshold(comparison) if threshold is None else threshold
+    threshold = database.identify_threshold(comparison) if threshold is None else threshold
     return [name_face(face, database, threshold=threshold, comparison=comparison) for face in faces]

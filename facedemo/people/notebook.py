@@ -106,7 +106,9 @@ def who_is_it(image_path: ImageSource, database: Database, model, *,
     is still the nearest name, as in the notebook; an empty database gives ``(inf, None)``.
     """
     recipe, comparison = _recipe_of(database, recipe), _comparison_of(database, comparison)
-    threshold = _threshold(recipe, comparison, model) if threshold is None else threshold
+    if threshold is None:  # a FaceDatabase counts a stranger's K tries (FaceDatabase.identify_threshold)
+        own = isinstance(database, FaceDatabase) and database.recipe == recipe
+        threshold = database.identify_threshold(comparison) if own else _threshold(recipe, comparison, model)
     encoding = img_to_encoding(image_path, model, recipe=recipe)
     if isinstance(database, FaceDatabase):
         ranking = database.ranking(encoding, comparison=comparison)
