@@ -44,8 +44,11 @@ with right:
     else:
         who = f"class {room.code}: **{len(database)} students**" if room else f"**{len(database)} people** in the database"
         st.markdown(f"{who} ({sum(len(p) for p in database.people.values())} photos).")
-        rule = widgets.person_threshold(database, "recognise_use_sidebar")
+        rule = widgets.person_threshold(database, "recognise_use_sidebar", one_of_k=True)
         threshold, comparison = rule.threshold, rule.comparison
+        odds = widgets.stranger_odds(database, rule)
+        if odds:
+            st.caption(odds)
         show_band = confidence_view.band_toggle()
 
 if group:

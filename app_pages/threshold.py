@@ -13,7 +13,7 @@ from facedemo.classroom.calibration import FEW_PAIRS
 from facedemo.encoding.networks import NETWORKS, NOTEBOOK_THRESHOLD, default_threshold
 from facedemo.encoding.recipes import RECIPES
 from facedemo.gallery.album import Album
-from ui import charts, classroom, confidence_view, frames, pages, state, widgets
+from ui import charts, classroom, confidence_view, frames, pages, state, threshold_policy_view, widgets
 from ui.classifier_view import show_classifier
 from ui.messages import album_or_stop, attempt
 from ui.models_view import show_models_side_by_side
@@ -283,6 +283,7 @@ def gallery_pairs(album: Album, which: str) -> None:
     eer_col.metric("EER (equal error rate)", f"{summary['eer']:.2%}", help="Where FAR equals 1 − TAR.")
     eer_t_col.metric("Threshold at the EER", widgets.shown_distance(summary["eer_threshold"]),
                      help=f"As an L2 distance: {summary['eer_threshold']:.2f}." if widgets.shows_cosine() else None)
+    threshold_policy_view.show_policy(recipe, network)
 
     st.subheader("Why cropping to the face matters")
     st.markdown(

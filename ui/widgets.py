@@ -257,12 +257,29 @@ def show_crop(crop: np.ndarray, caption: str = "what the model sees (160×160)")
 
 
 def show_photo_and_crop(encoded: state.UploadEncoding, caption: str) -> None:
-    """The photo with its face boxes and, beside it (a third as wide), the crop the model saw."""
+    """The photo with its face boxes and, beside it (a third as wide), the crop the model saw.
+
+    An aligned crop shows the five landmarks it was aligned on, where the alignment put them.
+    """
     photo, crop = st.columns([2, 1])
     with photo:
         show_photo(encoded, caption)
     with crop:
-        show_crop(encoded.crop)
+        if encoded.crop_landmarks is None:
+            show_crop(encoded.crop)
+        else:
+            show_crop(mark_points(encoded.crop, encoded.crop_landmarks),
+                      "what the model sees (160×160), aligned: eyes level, the five landmarks "
+                      "(dots, not shown to the model) on the template")
+
+
+def mark_points(crop: np.ndarray, points: np.ndarray, *, colour: tuple[int, int, int] = USED_FACE_COLOUR) -> np.ndarray:
+    """``crop`` ``(h, w, 3)`` uint8 with a small dot at each of ``points`` ``(n, 2)`` (x, y); a new array."""
+    image = Image.fromarray(np.ascontiguousarray(crop))
+    draw = ImageDraw.Draw(image)
+    for x, y in np.asarray(points, dtype=float):
+        draw.ellipse([x - 2, y - 2, x + 2, y + 2], fill=colour, outline=(255, 255, 255))
+    return np.asarray(image)
 
 
 def remember_crop(sha256: str, crop: np.ndarray) -> None:
@@ -314,15 +331,17 @@ class PersonRule:
         return state.threshold() if self.use_sidebar else self.calibrated
 
 
-def person_threshold(database: FaceDatabase, key: str) -> PersonRule:
+def person_threshold(database: FaceDatabase, key: str, *, one_of_k: bool = False) -> PersonRule:
     """The comparison and threshold for photo-vs-person, with a toggle for the sidebar's value.
 
     By default the database's comparison (mean of a person's encodings) and the threshold
-    calibrated for it (:mod:`facedemo.encoding.networks`). Nothing here shows the sidebar's
-    number, which may move without this part of the page being drawn again.
+    calibrated for it (:mod:`facedemo.encoding.networks`); with ``one_of_k`` (recognition, 1:K)
+    the one for the database's size, which a stranger's K tries push down
+    (:meth:`~facedemo.people.database.FaceDatabase.identify_threshold`). Nothing here shows the
+    sidebar's number, which may move without this part of the page being drawn again.
     """
     comparison = st.session_state.get("comparison", DEFAULT_COMPARISON)
-    calibrated = database.threshold(comparison)
+    calibrated = database.identify_threshold(comparison) if one_of_k else database.threshold(comparison)
     use_sidebar = st.toggle(
         "Use the sidebar's threshold instead", key=key, persist_state="session",
         help="The sidebar's threshold is meant for one photo against one photo.",
@@ -337,10 +356,28 @@ def person_threshold(database: FaceDatabase, key: str) -> PersonRule:
     else:
         st.caption(
             f"Comparing the photo with {how}, so the threshold is the one calibrated for that comparison: "
-            f"**{calibrated:.2f}** ({recipe.title.lower()}; {get_network(database.network).how_found[database.recipe]}). "
-            "The sidebar's threshold is for one photo against one photo."
+            f"**{calibrated:.2f}** ({recipe.title.lower()}; {get_network(database.network).how_found[database.recipe]}"
+            + (f", lowered for {len(database)} people" if one_of_k and calibrated < database.threshold(comparison) else "")
+            + "). The sidebar's threshold is for one photo against one photo."
         )
     return PersonRule(comparison, calibrated, use_sidebar)
+
+
+def stranger_odds(database: FaceDatabase, rule: PersonRule) -> str | None:
+    """1:K's sentence: ``a stranger gets K tries; at this threshold about x % ...``; None without a tail to read."""
+    threshold = rule.threshold
+    chance = database.stranger_chance(threshold, rule.comparison)
+    if chance is None or not len(database):
+        return None
+    k = len(database)
+    tries = "one try" if k == 1 else f"{k} tries, one per person enrolled"
+    return (f"A stranger at the door gets {tries}. At threshold {threshold:.2f} about **{_percent(chance)}** of "
+            f"strangers would be taken for someone (from the gallery's impostor distances).")
+
+
+def _percent(share: float) -> str:
+    """0.0123 → ``1.2 %``; tiny shares as ``< 0.01 %``."""
+    return "< 0.01 %" if share < 1e-4 else f"{share:.2%}" if share < 0.01 else f"{share:.1%}"
 
 
 def shown_distance(distance: float, unit: str | None = None) -> str:
