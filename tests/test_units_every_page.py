@@ -118,9 +118,12 @@ def test_the_explorer_histogram_roc_and_classifier_speak_cosine_with_the_same_ra
     rules = {r["name"]: r["threshold"] for r in hist["layer"][1]["data"]["values"]}
     assert rules[f"current {threshold:.2f}"] == pytest.approx(threshold) and "notebook 0.7" in rules
     classifier_l2 = table(at, "classifier_table")
+    eer = float(metric(at, "Threshold at the EER"))
 
     to_cosine(at)
     assert {label: metric(at, label) for label in rates} == rates, "the same pairs accepted"
+    assert metric(at, "Threshold at the EER") == f"cos {cos(eer):.2f}" or \
+        shown_number(metric(at, "Threshold at the EER")) == pytest.approx(cos(eer), abs=1e-2)
     hist = next(spec for spec in charts(at) if spec.get("title") == "Cosine similarities of genuine and impostor pairs")
     assert hist["layer"][0]["encoding"]["x"]["title"] == f"{COSINE} of the two photos"
     rules = {r["name"]: r["threshold"] for r in hist["layer"][1]["data"]["values"]}
@@ -174,7 +177,7 @@ def test_what_breaks_it_shows_cosine_live_in_the_sweeps_and_who_fails_and_keeps_
         "where the door stops opening does not move"
     blur = next(spec for spec in charts(at) if spec.get("title") == "Gaussian blur")
     y = blur["layer"][0]["encoding"]["y"]
-    assert y["title"] == COSINE and y["scale"]["domain"] == [-1, 1]
+    assert " ".join(y["title"]) == COSINE and y["scale"]["domain"] == [-1, 1]  # on two lines
     rule = blur["layer"][1]["data"]["values"][0]
     assert rule["at"] == pytest.approx(cos(threshold)) and rule["text"] == f"threshold cos {cos(threshold):.2f}"
     selves = [row["cosine"] for row in blur["layer"][0]["data"]["values"] if row["which"] == "to self"]
