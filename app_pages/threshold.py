@@ -151,6 +151,7 @@ def at_threshold(photos: Album, genuine: np.ndarray, impostor: np.ndarray, summa
                "*distance below the threshold* and *similarity above it* are the same rule.")
     band = confidence_view.unsure_band(threshold, against="photo")
     if band.low < band.high:
+        confidence_view.source_choice()
         st.markdown(
             f"**The 'not sure' band** (Verify and Recognise, *Three answers*): from {widgets.both_units(band.low)} "
             f"to {widgets.both_units(band.high)} around this threshold. These pairs would get *not sure: ask for "
@@ -161,6 +162,7 @@ def at_threshold(photos: Album, genuine: np.ndarray, impostor: np.ndarray, summa
                           help="Same-person pairs that would be asked for another photo.")
         in_impostor.metric("Impostor pairs in the band", f"{band.count(impostor):,} of {impostor.size:,}",
                            help="Different-people pairs that would be asked for another photo.")
+        st.caption(confidence_view.band_caption(band))
 
     named = {_rule_name("current", threshold): threshold, _rule_name("notebook", NOTEBOOK_THRESHOLD): NOTEBOOK_THRESHOLD,
              _rule_name("calibrated", calibrated): calibrated}
