@@ -215,6 +215,10 @@ def test_the_band_source_is_chosen_beside_the_toggle_and_the_explorer_follows_it
     assert seen(at, "P(same person) falls from 90 % to 10 %") and door(at) == "open"
     page(at, "app_pages/threshold.py")
     assert explorer_counts(at) == expected["curve"]
+    assert at.radio(key="unsure_band_source").value == "curve" and seen(at, "P(same person) falls from 90 % to 10 %")
+    at.radio(key="unsure_band_source").set_value("far").run()  # switched on the explorer itself
+    assert not at.exception, [e.value for e in at.exception]
+    assert explorer_counts(at) == expected["far"] and seen(at, "1 in 10,000 and 1 in 100 of the gallery's")
 
 
 def pair_in_every_band(train, val) -> tuple[str, str]:
