@@ -32,9 +32,9 @@ Where impostors live, the gallery's own mix
 -------------------------------------------
 Equal odds is an assumption about who comes to the door. Where no gallery impostor was ever seen
 (below :attr:`Confidence.impostors_from`, the smallest impostor distance) it barely matters: every
-pair there was the same person. Where impostors *do* live it matters a lot: on the train pairs at
-1.19 about half the pairs were genuine, but equal odds counts each genuine pair four times (1 genuine
-pair in 5 in the gallery) and turns that half into "about 80 % the same". So from the smallest
+pair there was the same person. Where impostors *do* live it matters a lot: on the train pairs of
+the face box crop about half the pairs near 1.19 were genuine, but equal odds counts each genuine
+pair four times (1 genuine pair in 5 in the gallery) and turned that half into "about 80 % the same". So from the smallest
 impostor distance on, the prior is capped at the gallery's own share of genuine pairs
 (:attr:`Confidence.gallery_share`): the stated probability there is at most the share of genuine
 pairs the gallery actually had at that distance. This is Bayes' rule with a smaller prior, so the
@@ -46,11 +46,13 @@ How many pairs stand behind it
 ------------------------------
 Next to the estimate, :meth:`Confidence.support` counts the train pairs of the fit's step that
 holds the distance (the pairs the isotonic fit pooled into that value) and gives a 95 % **Jeffreys
-interval** on their share of genuine pairs (the Beta(g + ½, k + ½) posterior's central 95 %, 0 or 1 at the edges: Brown, Cai &
-DasGupta 2001; it behaves well for the small and lopsided counts found here, where the normal
-approximation does not), carried to the prior in force by the same Bayes rule. With fewer than
+interval** on their share of genuine pairs (the Beta(g + ½, k + ½) posterior's central 95 %, 0 or 1
+at the edges: Brown, Cai & DasGupta 2001; it behaves well for the small and lopsided counts found
+here, where the normal approximation does not), carried to the prior in force by the same Bayes
+rule. With fewer than
 :data:`MIN_PAIRS` pairs there the answer is "too few pairs to say" (:meth:`Confidence.verdict`).
-The step's value *is* that share (at equal odds), so the interval always holds the stated estimate.
+The step's value *is* that share (at equal odds), so the interval holds the stated estimate (the
+pseudo pairs aside, which only touch the first and the last step).
 A narrow step in the overlap rests on few pairs: that is where the page says "too few pairs to say".
 
 Fit on train, check on val
