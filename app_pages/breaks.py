@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from facedemo.analysis import failures
 from facedemo.analysis.degradations import DEGRADATIONS
 from facedemo.encoding.networks import default_threshold
 from facedemo.gallery.album import person_title, photo_name
@@ -23,7 +24,7 @@ from ui.threshold_view import threshold_view
 
 ss = st.session_state
 UNKNOWN = "(not enrolled)"
-CLASS_REFRESH_SECONDS = 3
+MAX_HARDEST_STUDENTS = 12  # a class's hardest photos: two crops per student, for the students with most errors
 
 st.title(pages.heading(__file__))
 st.caption(
@@ -198,7 +199,7 @@ if room is not None:
     who_set = st.radio("People", ["gallery", "class"], key="breaks_who_set", horizontal=True,
                        format_func={"gallery": "🖼️ The gallery", "class": f"🧑‍🏫 This class ({room.code})"}.get,
                        help="This class: each student's enrolled photos, each left out in turn and held against "
-                            "every student; redrawn every few seconds as students join.")
+                            "every student; redrawn as students join.")
 else:
     st.caption("In a class (the Class page), its students can be measured here too, once the class is started or joined.")
 
@@ -212,6 +213,8 @@ def _hardest_grid(tried: list, names: list[str], threshold: float, crop_of, pers
             own, other = breaks_view.hardest(tried, name)
             for cell, hard, what in ((cells[2 * offset], own, "own, farthest"), (cells[2 * offset + 1], other, "other, nearest")):
                 if hard is None:
+                    if what.startswith("own"):
+                        cell.caption(f"{person(name)} · own: one photo only, none to hold against the others of theirs")
                     continue
                 with cell:
                     verdict = "let in" if same_person(hard.distance, threshold) else "turned away"
@@ -237,11 +240,13 @@ def who_fails(tried: list, rule: widgets.PersonRule) -> None:
                   lambda row: breaks_view.val_crop(row, recipe, network))
 
 
-@threshold_view(run_every=CLASS_REFRESH_SECONDS)
+@threshold_view
 def class_fails(code: str, rule: widgets.PersonRule) -> None:
-    """The class's students as the people: leave-one-out over their enrolled photos (redrawn as they join).
+    """The class's students as the people: leave-one-out over their enrolled photos.
 
     Reads the room's encodings and the crops it keeps in memory; encodes nothing, caches no photo.
+    Redrawn at a threshold move, and with the page when a student joins or leaves
+    (:func:`ui.classroom.follow`): not on a clock, which would send every crop again every few seconds.
     """
     room = classroom.room_or_warning(code)
     if room is None:
@@ -271,19 +276,24 @@ def class_fails(code: str, rule: widgets.PersonRule) -> None:
         f"**{widgets.shown_distance(threshold)}**"
         + ("" if alike else " (calibrated for the class's model and recipe: the sidebar uses others)")
         + f", its own photo left out of its student's {rule.comparison} encoding ({len(tried)} attempts). "
-        f"Redrawn every {CLASS_REFRESH_SECONDS} s as students join."
+        "Redrawn as students join or leave."
     )
     widgets.keyed_dataframe(breaks_view.per_person(tried, threshold, photos="photos", person=str, who="student"),
                             key="breaks_who_class", hide_index=True)
     st.markdown("**The hardest photos**: each student's own photo farthest from them (the others of theirs enrolled), "
                 "and another student's photo nearest to them.")
+    errors = {e.name: e.false_rejects + e.false_accepts for e in failures.per_person(tried, threshold)}
+    shown = sorted(counts, key=lambda name: (-errors.get(name, 0), name))[:MAX_HARDEST_STUDENTS]
+    if len(counts) > len(shown):
+        st.caption(f"The {len(shown)} students with the most errors at this threshold, of {len(counts)}.")
     crops = photos.crops  # kept in the room's memory only; shown, never cached or saved
     names = {photo_id: name for photo_id, name in zip(photos.ids, photos.names)}
-    _hardest_grid(tried, sorted(counts), threshold, lambda row: crops[row] if row < len(crops) else None,
+    _hardest_grid(tried, shown, threshold, lambda row: crops[row] if row < len(crops) else None,
                   person=str, photo_of=names.get)
 
 
 if who_set == "class" and room is not None:
+    classroom.follow(room)
     class_fails(room.code, rule)
 else:
     tried = breaks_view.attempts(database, rule.comparison, recipe)

@@ -134,6 +134,7 @@ def test_who_it_fails_for_in_a_class_counts_each_students_errors_and_shows_the_h
     farthest = [c for c in captions if c.startswith("Ada · own, farthest: Ada · photo ")]
     nearest = [c for c in captions if c.startswith("Bo · other, nearest: ")]
     assert len(farthest) == 1 and len(nearest) == 1, captions  # crops from the room's memory
+    assert any(c.startswith("Bo · own: one photo only") for c in texts(teacher.caption)), "no crop, a sentence"
     distance = float(farthest[0].split(", ")[-2])
     assert 0.0 < distance < 2.0
     assert farthest[0].endswith("let in" if same_person(distance, threshold) else "turned away")
