@@ -19,6 +19,7 @@ from facedemo.analysis.units import l2_to_cosine
 from facedemo.encoding.networks import DEFAULT_NETWORK, default_threshold, get_network
 from tests.test_app_analysis import open_page
 from tests.test_app_pages import metric, table, texts
+from tests.test_class_page import fresh_registry, run  # noqa: F401 - autouse: every test starts with no class
 from tests.test_units_band_pages import door
 
 COSINE = "cosine similarity (higher = more alike)"
@@ -233,3 +234,23 @@ def test_the_people_page_shows_no_distance_and_the_same_table_in_cosine(gallery_
     everyone = table(at, "people_table")
     to_cosine(at)
     assert table(at, "people_table")[["name", "photos"]].equals(everyone[["name", "photos"]])
+
+
+# --- a class's matrix --------------------------------------------------------------------------
+def test_a_class_matrix_in_cosine_decides_the_class_pairs_as_in_l2(photo):
+    # imported here, not at the top: tests/test_breaks_class.py imports this module
+    from tests.test_breaks_class import class_of_three
+
+    teacher, code = class_of_three(photo)
+    teacher.switch_page("app_pages/matrix.py").run()
+    teacher.radio(key="matrix_set").set_value("class")
+    run(teacher)
+    threshold = pair_threshold(teacher)
+    l2 = next(c for c in texts(teacher.caption) if c.startswith(f"Class {code}: "))
+    assert f"5 × 5 distances between 5 photos of 3 students · threshold {threshold:.2f}" in l2
+    to_cosine(teacher)
+    shown = next(c for c in texts(teacher.caption) if c.startswith(f"Class {code}: "))
+    assert f"5 × 5 cosine similarities between 5 photos of 3 students · threshold cos {cos(threshold):.2f}" in shown
+    assert shown.split(" · ")[-1] == l2.split(" · ")[-1], "the same pairs decided as the names say"
+    heatmap = next(spec for spec in charts(teacher) if spec.get("title") == f"Numbers: {COSINE}")
+    assert heatmap["layer"][1]["encoding"]["text"]["field"] == "text"
