@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from facedemo.analysis.units import l2_to_cosine
-from facedemo.encoding.networks import DEFAULT_NETWORK, default_threshold, get_network
+from facedemo.encoding.networks import DEFAULT_NETWORK, NOTEBOOK_THRESHOLD, default_threshold, get_network
 from tests.test_app_analysis import open_page
 from tests.test_app_pages import metric, table, texts
 from tests.test_class_page import fresh_registry, run  # noqa: F401 - autouse: every test starts with no class
@@ -117,7 +117,7 @@ def test_the_explorer_histogram_roc_and_classifier_speak_cosine_with_the_same_ra
     hist = next(spec for spec in charts(at) if spec.get("title") == "Distances of genuine and impostor pairs")
     assert hist["layer"][0]["encoding"]["x"]["title"] == "L2 distance between the two photos"
     rules = {r["name"]: r["threshold"] for r in hist["layer"][1]["data"]["values"]}
-    assert rules[f"current {threshold:.2f}"] == pytest.approx(threshold) and "notebook 0.7" in rules
+    assert rules[f"current {threshold:.2f}"] == pytest.approx(threshold) and f"notebook {NOTEBOOK_THRESHOLD}" in rules
     classifier_l2 = table(at, "classifier_table")
     eer = float(metric(at, "Threshold at the EER"))
 
@@ -129,7 +129,7 @@ def test_the_explorer_histogram_roc_and_classifier_speak_cosine_with_the_same_ra
     assert hist["layer"][0]["encoding"]["x"]["title"] == f"{COSINE} of the two photos"
     rules = {r["name"]: r["threshold"] for r in hist["layer"][1]["data"]["values"]}
     assert rules[f"current cos {cos(threshold):.2f}"] == pytest.approx(cos(threshold)), rules
-    assert rules["notebook cos 0.76"] == pytest.approx(cos(0.7))
+    assert rules[f"notebook cos {cos(NOTEBOOK_THRESHOLD):.2f}"] == pytest.approx(cos(NOTEBOOK_THRESHOLD))
     bins = hist["layer"][0]["data"]
     assert "name" in bins or max(b["end"] for b in bins["values"]) == pytest.approx(1.0)
 
