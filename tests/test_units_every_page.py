@@ -16,7 +16,12 @@ import pytest
 from PIL import Image
 
 from facedemo.analysis.units import l2_to_cosine
-from facedemo.encoding.networks import DEFAULT_NETWORK, NOTEBOOK_THRESHOLD, default_threshold, get_network
+from facedemo.encoding.networks import (
+    DEFAULT_NETWORK,
+    NOTEBOOK_THRESHOLD,
+    default_threshold,
+    get_network,
+)
 from tests.test_app_analysis import open_page
 from tests.test_app_pages import metric, table, texts
 from tests.test_class_page import fresh_registry, run  # noqa: F401 - autouse: every test starts with no class
