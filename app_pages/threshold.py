@@ -151,7 +151,6 @@ def at_threshold(photos: Album, genuine: np.ndarray, impostor: np.ndarray, summa
                "*distance below the threshold* and *similarity above it* are the same rule.")
     band = confidence_view.unsure_band(threshold, against="photo")
     if band.low < band.high:
-        confidence_view.source_choice()
         st.markdown(
             f"**The 'not sure' band** (Verify and Recognise, *Three answers*): from {widgets.both_units(band.low)} "
             f"to {widgets.both_units(band.high)} around this threshold. These pairs would get *not sure: ask for "
@@ -279,6 +278,7 @@ def gallery_pairs(album: Album, which: str) -> None:
     photos = _photos(album, which)
     genuine, impostor = pair_split(recipe, network, which, photos)
     summary = curve(recipe, network, which, genuine, impostor)
+    confidence_view.source_choice()  # outside the threshold view: a view redraws figures, never widgets
     at_threshold(photos, genuine, impostor, summary)
     auc_col, eer_col, eer_t_col = st.columns(3)
     auc_col.metric("AUC", f"{summary['auc']:.3f}", help="1 separates perfectly, 0.5 is a coin toss.")

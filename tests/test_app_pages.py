@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from facedemo.encoding.networks import default_threshold
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
 
@@ -111,7 +113,7 @@ def test_verify_two_photos_of_one_person_open_the_door(app):
     app.selectbox(key="b").set_value("train/madonna/2").run()
     assert any(SAME in v for v in texts(app.success))
     assert not app.error
-    assert seen(app, "below the threshold **1.18**")
+    assert seen(app, f"below the threshold **{default_threshold('aligned', 'pair'):.2f}**")
 
 
 def test_verify_two_people_keep_the_door_shut_and_say_why(app):
@@ -120,7 +122,8 @@ def test_verify_two_people_keep_the_door_shut_and_say_why(app):
     assert any(DIFFERENT in v for v in texts(app.error))
     assert not app.success
     why = expander(app, "Why did it say no?")
-    assert any("the door opens only when it is *below* the threshold **1.18**" in m.value for m in why.markdown)
+    pair = default_threshold("aligned", "pair")
+    assert any(f"the door opens only when it is *below* the threshold **{pair:.2f}**" in m.value for m in why.markdown)
 
 
 def test_verify_a_tiny_threshold_flips_the_verdict_without_encoding_again(app):
@@ -156,7 +159,7 @@ def test_verify_a_photo_against_a_claimed_name(app):
     app.selectbox(key="claim").set_value("elton_john").run()
     assert any("It's elton_john, welcome in!" in v for v in texts(app.success))
     assert seen(app, "the **mean** of the person's enrolled encodings")
-    assert seen(app, "**1.17**")  # the threshold calibrated for photo vs mean, not the sidebar's 1.18
+    assert seen(app, f"**{default_threshold('aligned', 'mean'):.2f}**")  # calibrated for photo vs mean, not the sidebar's
 
     app.selectbox(key="claim").set_value("madonna").run()
     assert any("It's not madonna, please go away" in v for v in texts(app.error))
@@ -167,7 +170,7 @@ def test_verify_claim_uses_the_sidebar_threshold_when_asked(app):
     app.selectbox(key="a").set_value("val/elton_john/2")
     app.selectbox(key="claim").set_value("elton_john").run()
     move_threshold(app, 0.2)
-    assert any("welcome in" in v for v in texts(app.success))  # calibrated 1.17 still rules
+    assert any("welcome in" in v for v in texts(app.success))  # the calibrated mean threshold still rules
     app.run()
     app.toggle(key="verify_use_sidebar").set_value(True).run()
     assert any("It's not elton_john, please go away" in v for v in texts(app.error))

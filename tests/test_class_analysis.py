@@ -7,6 +7,7 @@ Madonna (two photos: one genuine pair), Bo is Elton John (one photo).
 
 from __future__ import annotations
 
+from facedemo.encoding.networks import default_threshold
 from tests.test_app_pages import metric, move_threshold, texts
 from tests.test_class_page import enrol, fresh_registry, gallery_bytes, run, start_class, student  # noqa: F401
 from tests.test_threshold_view import mentioning, shown
@@ -42,9 +43,9 @@ def test_the_threshold_explorer_takes_the_class_pairs_says_how_few_and_redraws_t
         f"Class {code}: 3 photos of 2 students (1 with two photos or more): 1 genuine pair and 2 impostor pairs")
     assert any(v.startswith("Only 1 genuine pair (fewer than 10): the TAR is a rough figure")
                for v in texts(teacher.warning)), texts(teacher.warning)
-    assert metric(teacher, "The gallery's (calibrated)") == "1.18"
+    assert metric(teacher, "The gallery's (calibrated)") == f"{default_threshold('aligned', 'pair'):.2f}"
     assert 0.75 < float(metric(teacher, "This class's own threshold")) < 1.45  # one pair at 0.75, two at ≈1.45
-    assert metric(teacher, "TAR (true accept rate)") == "100.0%"  # 0.75 < 1.18: Madonna's two photos match
+    assert metric(teacher, "TAR (true accept rate)") == "100.0%"  # 0.75 < the pair threshold: Madonna's two photos match
     assert metric(teacher, "FAR (false accept rate)") == "0.00%"
     assert "Why cropping to the face matters" not in texts(teacher.subheader)  # the gallery's lessons wait
 

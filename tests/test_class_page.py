@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from facedemo.access import PASSCODE_VARIABLE
+from facedemo.encoding.networks import default_threshold
 from tests.test_app_analysis import open_page
 from tests.test_app_pages import blank_png, metric, texts
 from tests.test_instructor import PASSCODE, no_passcode, unlock_with
@@ -94,7 +95,7 @@ def test_students_enrol_by_upload_and_the_projector_and_its_matrix_grow(photo):
     assert enrolled_count(teacher) == "2 of 200"
     looks = [v for v in texts(teacher.success) + texts(teacher.error) if "Ada" in v and "Bo" in v]
     assert len(looks) == 1 and "told apart" in looks[0]  # Madonna and Elton John: not alike
-    assert metric(teacher, "The gallery's (calibrated)") == "1.18"
+    assert metric(teacher, "The gallery's (calibrated)") == f"{default_threshold('aligned', 'pair'):.2f}"
     ours = float(metric(teacher, "This class"))  # one genuine pair (0.75) and two impostor pairs (≈1.45)
     assert 0.75 < ours < 1.45
     assert any(v.startswith("Only 1 same-person pair. From 1 same-person pair (1 student with two photos or more) "

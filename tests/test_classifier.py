@@ -23,9 +23,10 @@ from tests.test_app_pages import table as table_under
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
 SECTION = "Verification as classification"
-# Measured on the gallery (aligned recipe; scikit-learn's LogisticRegression, as the Keras head before it):
+# Measured on the gallery (box crop; scikit-learn's LogisticRegression, as the Keras head before it):
 # classifier 99.74 % accuracy on the 2,325 val × train pairs (3 false accepts, 3 false rejects), AUC 0.99997;
-# the calibrated threshold 1.18 on the same pairs 99.44 % (5 + 8 errors), AUC 0.99954. The bounds below leave
+# the best-accuracy threshold 1.18 on the same pairs 99.44 % (5 + 8 errors), AUC 0.99954. The default threshold,
+# set for FAR 10⁻³ (aligned: 1.07), gives up accuracy for fewer false accepts: 97.98 %. The bounds below leave
 # room for small changes of the encodings and fail when the head stops learning (e.g. class weights or the sign
 # of the score lost).
 MIN_VAL_ACCURACY = 0.99
@@ -70,7 +71,7 @@ def test_the_head_matches_or_beats_the_threshold_on_val_pairs(comparison, val, t
     assert c.auc >= MIN_VAL_AUC
     assert c.tar >= 0.98 and c.far <= 0.01
     # the lesson on the page: per-dimension weights do at least as well as one threshold for all dimensions
-    assert comparison.classifier_accuracy >= comparison.threshold_accuracy >= 0.98
+    assert comparison.classifier_accuracy >= comparison.threshold_accuracy >= 0.97  # FAR-first: 97.98 %
     assert c.balanced_accuracy >= t.balanced_accuracy
     assert c.auc >= t.auc
     assert small.classifier.accuracy >= 0.98
@@ -259,7 +260,7 @@ def test_the_threshold_explorer_shows_the_classifier_and_does_not_retrain_on_a_t
     assert float(metrics_shown["Classifier AUC"]) >= MIN_VAL_AUC
     assert "Threshold accuracy" in metrics_shown
     table = table_under(at, "classifier_table")
-    assert list(table["rule"]) == ["classifier ŷ > 0.5", "calibrated threshold 1.18"]
+    assert list(table["rule"]) == ["classifier ŷ > 0.5", f"calibrated threshold {default_threshold('aligned', 'pair'):.2f}"]
     assert any("different people" in m.value for m in at.markdown)
 
     trainings = []

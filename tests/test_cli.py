@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from facedemo.encoding.networks import default_threshold
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -107,7 +109,7 @@ def test_usage_error_exits_2():
 def test_classify_compares_the_logistic_head_with_the_threshold(gallery_dir):
     result = run("--json", "classify", str(gallery_dir))
     answer = json.loads(result.stdout)
-    assert result.returncode == 0 and answer["model"] == "facenet" and answer["threshold"] == 1.18
+    assert result.returncode == 0 and answer["model"] == "facenet" and answer["threshold"] == default_threshold("aligned", "pair")
     assert answer["pairs"] == "val × train (25 × 93 photos)"
     assert answer["classifier"]["accuracy"] >= answer["distance_rule"]["accuracy"] - 0.005
     assert answer["classifier"]["auc"] > 0.999 and len(answer["largest_weights"]) == 5

@@ -81,7 +81,7 @@ def _impostor_pairs(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 def test_every_registry_threshold_is_its_tails_far_point():
     for network in NETWORKS.values():
-        for recipe, thresholds in network.calibration.items():
+        for recipe in network.calibration:
             for comparison in COMPARISONS:
                 record = network.calibrated(recipe, comparison)
                 if record.tail is None:  # the course notebook's 0.7

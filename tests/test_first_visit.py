@@ -49,6 +49,7 @@ SHOWS = {
     "inside": "[data-testid='stMetric']",
     "class": ".st-key-class_start button",
     "breaks": "[data-testid='stMetric']:has-text('Distance to self')",
+    "evaluate": "[data-testid='stAlert']:has-text('Upload both the zip')",
 }
 
 

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from facedemo.analysis import metrics
-from facedemo.analysis.calibration import calibrate, fit_far_policy, person_distances, val_attempts, validated
+from facedemo.analysis.calibration import (
+    fit_far_policy,
+    person_distances,
+    val_attempts,
+    validated,
+)
 from facedemo.encoding.networks import default_threshold, get_network
 from facedemo.encoding.thresholds import STRANGER_TARGET
 from facedemo.gallery.labelled import encode_folder

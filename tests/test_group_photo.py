@@ -111,7 +111,13 @@ def test_cli_who_json_names_every_face(tmp_path, group_photo, two_people):
 
     text = run("who", str(image), "--db", str(db))
     lines = text.stdout.splitlines()
-    assert len(lines) == 3 and sum(line.startswith("Not in the database.") for line in lines) == 1
+    assert len(lines) == 4 and sum(line.startswith("Not in the database.") for line in lines) == 1
+    k_line = f"threshold {FaceDatabase.load(db).identify_threshold():.2f} (mean) against K = 2 people; about "
+    assert lines[-1].startswith(k_line) and lines[-1].endswith("of strangers would be taken for someone")
+    answer = json.loads(result.stdout)
+    assert (answer["k"], answer["threshold"], answer["threshold_from"]) == (2, FaceDatabase.load(db).identify_threshold(),
+                                                                           "the database's size")
+    assert 0 < answer["stranger_chance"] < 0.01
     assert any(line.startswith("it's madonna, the distance is") for line in lines)
 
 

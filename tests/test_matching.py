@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from facedemo.errors import FacedemoError
+from facedemo.encoding.networks import default_threshold
 from facedemo.people.database import FaceDatabase
 from facedemo.people.matching import compare, distance_matrix, l2_distance, same_person
 from facedemo.people.notebook import img_to_encoding, verify, who_is_it
@@ -67,17 +68,22 @@ def test_the_notebook_functions_agree_with_the_database_at_the_boundary(encoder,
 
 
 def test_a_plain_dict_database_is_photo_against_photo_so_it_uses_the_pair_threshold(encoder, photo, capsys):
-    """A dict holds one encoding per person: the pair threshold (aligned: 1.18) applies, not the mean one (1.17)."""
+    """A dict holds one encoding per person: the pair threshold applies, not the mean one."""
     path = photo("val", "madonna", 0)
     encoding = img_to_encoding(path, encoder, recipe="aligned").reshape(-1).astype(np.float64)
     across = unit(5).astype(np.float64)
     across -= across @ encoding * encoding
     across /= np.linalg.norm(across)
-    wanted = 1.175  # between the mean threshold 1.17 and the pair threshold 1.18
+    pair, mean = default_threshold("aligned", "pair"), default_threshold("aligned", "mean")
+    wanted = round((pair + mean) / 2, 4) if mean < pair else round(pair - 0.005, 4)  # below the pair threshold
+    assert wanted < pair
     angle = 2 * np.arcsin(wanted / 2)
     enrolled = np.cos(angle) * encoding + np.sin(angle) * across
     distance, door_open = verify(path, "madonna", {"madonna": enrolled[None]}, encoder, recipe="aligned")
     assert (round(distance, 4), door_open) == (wanted, True)
+    above = FaceDatabase("aligned")
+    above.add("madonna", enrolled)
+    assert above.verify(encoding, "madonna", comparison="mean")[1] == (wanted < mean)  # a database compares with the mean
     assert capsys.readouterr().out == "It's madonna, welcome in!\n"
     assert who_is_it(path, {"madonna": enrolled[None]}, encoder, recipe="aligned")[1] == "madonna"
-    assert capsys.readouterr().out.startswith("it's madonna, the distance is 1.17")
+    assert capsys.readouterr().out.startswith(f"it's madonna, the distance is {wanted:.3f}"[:-1])

@@ -19,7 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from facedemo.analysis import metrics
-from facedemo.encoding.thresholds import FAR_TARGET, Calibrated, ImpostorTail, floor_to, normal_quantile
+from facedemo.encoding.thresholds import (
+    FAR_TARGET,
+    Calibrated,
+    ImpostorTail,
+    floor_to,
+    normal_quantile,
+)
 from facedemo.people.matching import PERSON_COMPARISONS, person_distance
 
 
@@ -39,7 +45,7 @@ def person_distances(
     *,
     comparison: str = "mean",
     leave_one_out: bool = False,
-) -> "PersonDistances":
+) -> PersonDistances:
     """Distances from each query to each person of the gallery.
 
     Parameters
@@ -121,7 +127,7 @@ def fit_tail(impostor: np.ndarray) -> ImpostorTail:
     values = np.sort(np.asarray(impostor, dtype=np.float64))
     if values.size < MIN_TAIL_POINTS:
         raise ValueError(f"a tail needs at least {MIN_TAIL_POINTS} impostor distances, got {values.size}")
-    count = max(MIN_TAIL_POINTS, int(round(TAIL_SHARE * values.size)))
+    count = max(MIN_TAIL_POINTS, round(TAIL_SHARE * values.size))
     z = np.array([normal_quantile((i + 0.5) / values.size) for i in range(count)])
     sd, mean = np.polyfit(z, values[:count], 1)
     if not sd > 1e-9:
