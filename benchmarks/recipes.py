@@ -96,7 +96,12 @@ def measure(train: np.ndarray, train_labels: np.ndarray, val: np.ndarray, val_la
 
 def registry_numbers(train: np.ndarray, train_labels: np.ndarray, val: np.ndarray, val_labels: np.ndarray) -> dict:
     """The FAR policy of each comparison with its val record, and 1:K's leave-one-person-out stranger rate."""
-    from facedemo.analysis.calibration import fit_far_policy, person_distances, val_attempts, validated
+    from facedemo.analysis.calibration import (
+        fit_far_policy,
+        person_distances,
+        val_attempts,
+        validated,
+    )
     from facedemo.encoding.thresholds import floor_to, stranger_far
 
     found = {}

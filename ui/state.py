@@ -25,7 +25,13 @@ import streamlit as st
 from facedemo import assets
 from facedemo.detection.faces import Face, FaceDetector
 from facedemo.encoding.encoder import FaceEncoder
-from facedemo.encoding.networks import DEFAULT_COMPARISON, DEFAULT_NETWORK, NETWORKS, default_threshold, get_network
+from facedemo.encoding.networks import (
+    DEFAULT_COMPARISON,
+    DEFAULT_NETWORK,
+    NETWORKS,
+    default_threshold,
+    get_network,
+)
 from facedemo.encoding.recipes import DEFAULT_RECIPE, RECIPES
 from facedemo.errors import FacedemoError, TooSlowError
 from facedemo.gallery.album import Album
@@ -336,7 +342,7 @@ def sidebar() -> None:
         st.html(PRESENTATION_CSS)
 
 
-def album(recipe: str | None = None, network: str | None = None) -> "Album":
+def album(recipe: str | None = None, network: str | None = None) -> Album:
     """The gallery's train and val photos as one :class:`facedemo.gallery.album.Album` with photo ids.
 
     One shared, read-only object per recipe and model (``st.cache_resource``): joining the splits

@@ -6,7 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from facedemo.encoding.networks import COMPARISONS, get_network
-from facedemo.encoding.thresholds import FAR_TARGET, STRANGER_TARGET, floor_to, stranger_far, stranger_rate
+from facedemo.encoding.thresholds import (
+    FAR_TARGET,
+    STRANGER_TARGET,
+    floor_to,
+    stranger_far,
+    stranger_rate,
+)
 from ui import widgets
 
 CLASS_SIZES = (1, 5, 10, 30, 100)

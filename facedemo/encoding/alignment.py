@@ -73,7 +73,9 @@ def alignment_matrix(points: np.ndarray, *, scale: float = 1.0, size: int = INPU
     It is the least-squares similarity onto the template in the unsqueezed frame, then the
     squeeze ``y → y / aspect`` (see the module's text; ``aspect=1``: a plain similarity).
     """
-    from skimage.transform import SimilarityTransform  # light: scikit-image loads lazily
+    from skimage.transform import (
+        SimilarityTransform,  # light: scikit-image loads lazily
+    )
 
     target = template(scale, size) * [1.0, aspect]
     fitted = SimilarityTransform.from_estimate(np.asarray(points, np.float64), target)

@@ -21,7 +21,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
-from facedemo.detection.faces import Face, FaceDetector, largest_first_note, require_face
+from facedemo.detection.faces import (
+    Face,
+    FaceDetector,
+    largest_first_note,
+    require_face,
+)
 from facedemo.encoding import alignment
 from facedemo.encoding.runtime import INPUT_SIZE
 from facedemo.encoding.scaling import Scaling

@@ -21,11 +21,21 @@ from pathlib import Path
 
 import numpy as np
 
-from facedemo.encoding.networks import DEFAULT_COMPARISON, DEFAULT_NETWORK, NETWORKS, get_network
+from facedemo.encoding.networks import (
+    DEFAULT_COMPARISON,
+    DEFAULT_NETWORK,
+    NETWORKS,
+    get_network,
+)
 from facedemo.encoding.recipes import DEFAULT_RECIPE, get_recipe
 from facedemo.encoding.runtime import l2_normalise
 from facedemo.encoding.thresholds import floor_to, stranger_far, stranger_rate
-from facedemo.errors import DatabaseFileError, FacedemoError, InvalidNameError, UnknownPersonError
+from facedemo.errors import (
+    DatabaseFileError,
+    FacedemoError,
+    InvalidNameError,
+    UnknownPersonError,
+)
 from facedemo.io.folders import people_in_folder
 from facedemo.io.images import ImageSource
 from facedemo.people.matching import person_distance, same_person
@@ -311,7 +321,7 @@ class FaceDatabase:
         return path
 
     @classmethod
-    def from_bytes(cls, data: bytes, *, name: str = "the database file") -> "FaceDatabase":
+    def from_bytes(cls, data: bytes, *, name: str = "the database file") -> FaceDatabase:
         """Read a database written by :meth:`to_bytes`; clear errors for anything else."""
         import io
         import zipfile
@@ -339,7 +349,7 @@ class FaceDatabase:
         return database
 
     @classmethod
-    def load(cls, path: str | Path) -> "FaceDatabase":
+    def load(cls, path: str | Path) -> FaceDatabase:
         """Read a database file saved by :meth:`save`."""
         path = Path(path)
         try:
