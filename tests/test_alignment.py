@@ -64,3 +64,60 @@ def _encode(encoder, rgb: np.ndarray, recipe: str) -> np.ndarray:
 def test_the_box_crop_is_kept_under_its_own_name():
     assert get_recipe("box").title == "Face box crop" and RECIPES["aligned"].uses_faces
     assert get_recipe("aligned").version != get_recipe("box").version  # caches never mix them
+
+
+@pytest.mark.parametrize("size", [9.0, 1.3])  # shrunk first by 9, or warped as it is
+def test_the_warp_puts_the_pixels_where_the_matrix_says(size):
+    """Dots painted at five landmarks of a tilted, odd-sized photo land on the crop where ``crop_landmarks`` says."""
+    height, width = 3007, 2407  # not a multiple of the pre-shrink factor
+    centre, angle = np.array([1200.0, 1500.0]), np.radians(17)
+    turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    points = (alignment.TEMPLATE * [1.0, alignment.FRAME_ASPECT] - 80) * size @ turn.T + centre
+    canvas = Image.new("RGB", (width, height), (255, 255, 255))
+    from PIL import ImageDraw
+
+    draw = ImageDraw.Draw(canvas)
+    for x, y in points:
+        radius = 3.3 * size
+        draw.ellipse([x - radius, y - radius, x + radius, y + radius], fill=(255, 0, 0))
+    landmarks = dict(zip(("left_eye", "right_eye", "nose", "mouth_left", "mouth_right"), map(tuple, points.round().astype(int))))
+    face = Face(box=(600, 700, 1200, 1600), confidence=1.0, landmarks=landmarks)
+    photo = np.asarray(canvas)
+    crop = alignment.align_face(photo, face)
+    matrix = alignment.alignment_matrix(alignment.landmark_points(face))
+    painted_y, painted_x = np.nonzero(photo[..., 1] < 128)
+    for x, y in points:  # where each painted dot's centre is, and where the crop's matrix sends it
+        mine = np.hypot(painted_x - x, painted_y - y) < radius + 2
+        centre = np.array([[painted_x[mine].mean(), painted_y[mine].mean()]])
+        want_x, want_y = alignment.to_crop(centre, matrix)[0]
+        red = (crop[..., 0] > 150) & (crop[..., 1] < 150)
+        ys, xs = np.nonzero(red)
+        near = np.hypot(xs - want_x, ys - want_y) < 8
+        weights = 255.0 - crop[ys[near], xs[near], 1]  # how red each pixel is
+        got = np.average(xs[near], weights=weights), np.average(ys[near], weights=weights)
+        assert np.hypot(got[0] - want_x, got[1] - want_y) < 0.3, (got, (want_x, want_y))  # to a third of a pixel
+
+
+def test_the_gallery_cache_keeps_each_faces_landmarks(encoder, gallery_dir, tmp_path, monkeypatch):
+    """Encoded once, read back from ``.cache``: the same landmarks, so the album's crops are the aligned ones."""
+    import shutil
+
+    from facedemo.gallery.album import Album
+    from facedemo.gallery.labelled import encode_folder
+
+    monkeypatch.setenv("FACEDEMO_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "two"
+    for person in ("madonna", "elton_john"):
+        (folder / person).mkdir(parents=True)
+        shutil.copy(sorted((gallery_dir / "val" / person).glob("*.jpg"))[0], folder / person)
+    fresh = encode_folder(folder, encoder, "aligned")
+    assert list((tmp_path / "cache").glob("encodings-facenet-aligned-*.npz"))
+    cached = encode_folder(folder, encoder, "aligned")
+    assert cached is not fresh and len(cached.landmarks) == 2
+    for a, b in zip(fresh.landmarks, cached.landmarks):
+        np.testing.assert_array_equal(a, b)
+    rgb = read_image(fresh.paths[0])
+    np.testing.assert_array_equal(cached.crop(0), encoder.prepare(rgb, "aligned").crop)
+    album = Album.from_parts({"train": cached, "val": fresh})  # merged and split again, landmarks kept
+    np.testing.assert_array_equal(album.subset("val").crop(1), fresh.crop(1))
+    np.testing.assert_array_equal(album.crop(0), cached.crop(0))

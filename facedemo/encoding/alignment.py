@@ -36,6 +36,8 @@ from facedemo.errors import FacedemoError
 FRAME_ASPECT = 1.36
 """The box crops' mean height / width on the train photos (1.3615): the unsqueezed frame's shape."""
 FRAME_HEIGHT = round(INPUT_SIZE * FRAME_ASPECT)
+WARP_VERSION = "centres-2"
+"""Changes with any change of how the pixels are warped (part of the recipe's cache key)."""
 
 TEMPLATE = np.array(
     [
@@ -90,7 +92,9 @@ def align_face(rgb: np.ndarray, face: Face, *, scale: float = 1.0, size: int = I
     """The face of ``rgb`` aligned on the template: ``(size, size, 3)`` uint8 (bilinear).
 
     A large face is first shrunk by a whole factor (Pillow's box filter), so that the warp,
-    which does not low-pass, never skips pixels.
+    which does not low-pass, never skips pixels. Landmarks and the template are pixel indices
+    (a pixel's centre at whole numbers); Pillow works on a plane where pixel ``i`` spans
+    ``[i, i + 1)``, so the map is shifted by half a pixel on both sides.
     """
     points = landmark_points(face)
     matrix = alignment_matrix(points, scale=scale, size=size, aspect=aspect)
@@ -98,10 +102,11 @@ def align_face(rgb: np.ndarray, face: Face, *, scale: float = 1.0, size: int = I
     zoom = float(np.sqrt(abs(np.linalg.det(matrix[:2, :2]))))
     factor = int(1.0 / zoom) if zoom > 0 else 1
     if factor >= 2:
-        image = image.reduce(factor)
-        shrunk = np.array([image.width / rgb.shape[1], image.height / rgb.shape[0]])
-        matrix = alignment_matrix(points * shrunk, scale=scale, size=size, aspect=aspect)
-    inverse = np.linalg.inv(matrix)  # Pillow asks, for each crop pixel, where it comes from
+        image = image.reduce(factor)  # reduced pixel j holds photo pixels j·factor … (j + 1)·factor − 1
+        matrix = alignment_matrix((points + 0.5) / factor - 0.5, scale=scale, size=size, aspect=aspect)
+    to_plane = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])
+    on_plane = to_plane @ matrix @ np.linalg.inv(to_plane)
+    inverse = np.linalg.inv(on_plane)  # Pillow asks, for each crop pixel, where it comes from
     warped = image.transform((size, size), Image.AFFINE, tuple(inverse[:2].ravel()), resample=Image.BILINEAR)
     return np.asarray(warped)
 

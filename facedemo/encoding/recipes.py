@@ -152,7 +152,8 @@ class LandmarkAlignment(FaceBoxCrop):
 
     @property
     def version(self) -> str:
-        return f"{self.name}:landmarks-{self.scale}-frame-{self.aspect}"
+        template = ",".join(f"{v:g}" for v in alignment.TEMPLATE.ravel())
+        return f"{self.name}:landmarks-{self.scale}-frame-{self.aspect}-template-{template}-{alignment.WARP_VERSION}"
 
     def crop(self, rgb: np.ndarray, face: Face | None) -> np.ndarray:
         if face is None:

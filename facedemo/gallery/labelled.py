@@ -28,7 +28,7 @@ from facedemo.encoding.recipes import DEFAULT_RECIPE, get_recipe
 from facedemo.io.folders import labelled_photos
 from facedemo.io.images import WORK_MAX_SIDE, read_image
 
-CACHE_FORMAT = 4  # 4: the faces' landmarks are kept too (the aligned recipe crops by them)
+CACHE_FORMAT = 5  # 4: the faces' landmarks are kept too (the aligned recipe crops by them); 5: with a flag each
 
 
 @dataclass
@@ -107,7 +107,7 @@ def _load_cache(file: Path, folder: Path) -> LabelledEncodings | None:
     try:
         with np.load(file, allow_pickle=False) as data:
             boxes = [None if b[0] < 0 else tuple(int(v) for v in b) for b in data["boxes"]]
-            landmarks = [None if p[0, 0] < 0 else p.astype(np.int64) for p in data["landmarks"]]
+            landmarks = [p.astype(np.int64) if kept else None for p, kept in zip(data["landmarks"], data["has_landmarks"])]
             failures = [Failure(str(s), str(r)) for s, r in zip(data["failed_sources"], data["failed_reasons"])]
             return LabelledEncodings(
                 vectors=data["vectors"].astype(np.float32),
@@ -129,8 +129,9 @@ def _save_cache(file: Path, result: LabelledEncodings, folder: Path) -> None:
         labels=np.array(result.labels, dtype=str),
         paths=np.array([p.relative_to(folder).as_posix() for p in result.paths], dtype=str),
         boxes=np.array([b if b is not None else (-1, -1, -1, -1) for b in result.boxes], dtype=np.int64).reshape(-1, 4),
-        landmarks=np.array([p if p is not None else np.full((5, 2), -1) for p in result.landmarks],
+        landmarks=np.array([p if p is not None else np.zeros((5, 2)) for p in result.landmarks],
                            dtype=np.int64).reshape(-1, 5, 2),
+        has_landmarks=np.array([p is not None for p in result.landmarks], dtype=bool),  # a landmark may sit at -1
         recipe=np.array(result.recipe),
         network=np.array(result.network),
         failed_sources=np.array([f.source for f in result.failures], dtype=str),
