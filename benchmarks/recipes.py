@@ -94,34 +94,20 @@ def measure(train: np.ndarray, train_labels: np.ndarray, val: np.ndarray, val_la
     return row
 
 
-def registry_numbers(train: np.ndarray, train_labels: np.ndarray, val: np.ndarray, val_labels: np.ndarray) -> dict:
+def registry_numbers(train: np.ndarray, train_labels: np.ndarray, val: np.ndarray, val_labels: np.ndarray,
+                     *, recipe: str, network: str) -> dict:
     """The FAR policy of each comparison with its val record, and 1:K's leave-one-person-out stranger rate."""
-    from facedemo.analysis.calibration import (
-        fit_far_policy,
-        person_distances,
-        val_attempts,
-        validated,
-    )
-    from facedemo.encoding.thresholds import floor_to, stranger_far
+    from facedemo.analysis.calibration import fit_far_policy, strangers_let_in, val_attempts, validated
 
     found = {}
     for comparison in ("pair", "mean", "nearest"):
         policy = fit_far_policy(train, train_labels, comparison)
         record = validated(policy, val_attempts(val, val_labels, train, train_labels, comparison))
         entry = {"threshold": policy.threshold, "record": record}
-        if comparison != "pair":
-            everyone, everyone_labels = np.vstack([train, val]), np.concatenate([train_labels, val_labels])
-            let_in = tried = 0
-            for stranger in np.unique(train_labels):
-                known = train_labels != stranger
-                k = len(np.unique(train_labels[known]))
-                threshold = min(policy.threshold, floor_to(policy.tail.threshold_for(stranger_far(k))))
-                faces = everyone[everyone_labels == stranger]
-                nearest = person_distances(faces, ["?"] * len(faces), train[known], train_labels[known],
-                                           comparison=comparison).impostor.reshape(k, len(faces)).min(axis=0)
-                let_in += int(np.count_nonzero(nearest < threshold))
-                tried += len(faces)
-            entry["strangers"] = (let_in, tried)
+        if comparison != "pair":  # every photo of the left-out person, train and val, at the door
+            entry["strangers"] = strangers_let_in(train, train_labels, np.vstack([train, val]),
+                                                  np.concatenate([train_labels, val_labels]),
+                                                  comparison=comparison, recipe=recipe, network=network)
         found[comparison] = entry
     return found
 
@@ -159,7 +145,9 @@ def main() -> None:
                 results.append(row)
                 print(_line(row), flush=True)
                 if args.registry and title in ("aligned", "box") and not flip:
-                    for comparison, entry in registry_numbers(vectors[train], labels[train], vectors[val], labels[val]).items():
+                    numbers = registry_numbers(vectors[train], labels[train], vectors[val], labels[val],
+                                               recipe=recipe.name, network=name)
+                    for comparison, entry in numbers.items():
                         print(f"    {comparison:<8} {entry['threshold']:.2f}  {entry['record']}"
                               + (f"  strangers let in (1:K, leave one person out): {entry['strangers'][0]}/{entry['strangers'][1]}"
                                  if "strangers" in entry else ""), flush=True)

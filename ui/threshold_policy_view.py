@@ -5,14 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from facedemo.encoding.networks import COMPARISONS, get_network
-from facedemo.encoding.thresholds import (
-    FAR_TARGET,
-    STRANGER_TARGET,
-    floor_to,
-    stranger_far,
-    stranger_rate,
-)
+from facedemo.encoding.networks import COMPARISONS, DEFAULT_COMPARISON, get_network
+from facedemo.encoding.thresholds import FAR_TARGET, STRANGER_TARGET, one_of_k_threshold, stranger_rate
 from ui import widgets
 
 CLASS_SIZES = (1, 5, 10, 30, 100)
@@ -38,7 +32,7 @@ def policy_table(recipe: str, network: str) -> pd.DataFrame | None:
     return pd.DataFrame(rows)
 
 
-def one_of_k_table(recipe: str, network: str, comparison: str = "mean") -> pd.DataFrame | None:
+def one_of_k_table(recipe: str, network: str, comparison: str = DEFAULT_COMPARISON) -> pd.DataFrame | None:
     """For K people enrolled: the 1:K threshold and a stranger's chance, against keeping the 1:1 default."""
     entry = get_network(network)
     record = entry.calibrated(recipe, comparison)
@@ -47,7 +41,7 @@ def one_of_k_table(recipe: str, network: str, comparison: str = "mean") -> pd.Da
     default = entry.threshold(recipe, comparison)
     rows = []
     for k in CLASS_SIZES:
-        lowered = min(default, floor_to(record.tail.threshold_for(stranger_far(k))))
+        lowered = one_of_k_threshold(default, record.tail, k)
         rows.append({
             "people enrolled (K)": k,
             "1:K threshold": widgets.shown_distance(lowered),
@@ -57,7 +51,7 @@ def one_of_k_table(recipe: str, network: str, comparison: str = "mean") -> pd.Da
     return pd.DataFrame(rows)
 
 
-def show_policy(recipe: str, network: str) -> None:
+def show_policy(recipe: str, network: str, comparison: str = DEFAULT_COMPARISON) -> None:
     """The explorer's section on the defaults: the FAR rule, the best-accuracy threshold as a lesson, 1:K."""
     st.subheader("How the default thresholds were set")
     table = policy_table(recipe, network)
@@ -78,11 +72,11 @@ def show_policy(recipe: str, network: str) -> None:
         "strangers live. It was the default once; on photos from elsewhere it let strangers in, so it is shown "
         "here as a lesson, not used."
     )
-    k_table = one_of_k_table(recipe, network)
+    k_table = one_of_k_table(recipe, network, comparison)
     if k_table is not None:
         st.markdown(
             f"**1:K counts its chances.** A stranger at the door is compared with everyone enrolled, so they get K "
             f"tries: the chance that one of them is close enough is 1 − (1 − FAR)ᴷ. *Recognise* keeps it under "
-            f"{STRANGER_TARGET:.0%} by lowering its threshold as people enrol (comparing with each person's mean):"
+            f"{STRANGER_TARGET:.0%} by lowering its threshold as people enrol (comparing with each person's {comparison}):"
         )
         widgets.keyed_dataframe(k_table, key="threshold_one_of_k_table", hide_index=True)

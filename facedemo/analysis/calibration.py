@@ -218,3 +218,27 @@ def validated(policy: FarPolicy, attempts: PersonDistances) -> Calibrated:
     rates = metrics.rates_at(policy.threshold, attempts.genuine, attempts.impostor)
     return Calibrated(policy.tail, round(policy.train_far, 5), round(float(rates.far), 5), round(float(rates.tar), 4),
                       len(attempts.impostor), len(attempts.genuine), round(policy.best_accuracy, 3))
+
+
+def strangers_let_in(train: np.ndarray, train_labels: list[str] | np.ndarray, queries: np.ndarray,
+                     query_labels: list[str] | np.ndarray, *, comparison: str, recipe: str,
+                     network: str) -> tuple[int, int]:
+    """Leave one person out: how many strangers does 1:K take for someone?
+
+    For each person in turn, everyone else of ``train`` is enrolled in a
+    :class:`~facedemo.people.database.FaceDatabase` (its 1:K threshold for that size), and every
+    photo of the person in ``queries`` comes to the door. Returns ``(let_in, tried)``.
+    """
+    from facedemo.people.database import FaceDatabase
+
+    train_labels, query_labels = np.asarray(train_labels), np.asarray(query_labels)
+    let_in = tried = 0
+    for stranger in np.unique(train_labels):
+        office = FaceDatabase(recipe, network=network)
+        for vector, label in zip(train, train_labels):
+            if label != stranger:
+                office.add(str(label), vector)
+        for vector in queries[query_labels == stranger]:
+            let_in += office.identify(vector, comparison=comparison)[1] is not None
+            tried += 1
+    return let_in, tried

@@ -53,13 +53,15 @@ fits them again and checks them): set for a false-accept rate, never for the bes
 =========  =========  ==========  =========  ==========================  =====================
 compared   threshold  val FAR     val TAR    best-accuracy threshold     its val FAR / TAR
 =========  =========  ==========  =========  ==========================  =====================
-pair       1.07       0.05 %      90.1 %     1.21                        0.38 % / 98.7 %
-mean       1.12       0 of 100    100 %      1.13
-nearest    1.02       0 of 100    100 %      1.05
+pair       1.10       0.05 %      93.5 %     1.19                        0.11 % / 97.8 %
+mean       1.14       0 of 100    100 %      1.16
+nearest    1.06       0 of 100    100 %      1.06
 =========  =========  ==========  =========  ==========================  =====================
 
-The best-accuracy threshold decides more pairs right on this gallery (99.4 % against 98.0 %) by
-letting seven times as many impostors in: it is shown as a teaching point, never the default.
+The best-accuracy threshold decides more pairs right on this gallery (99.5 % against 98.7 %) by
+letting twice as many impostors in: it is shown as a teaching point, never the default. The tail
+moves with small changes of the crops (half a pixel of alignment moved the pair default from 1.07
+to 1.10): each number here is re-fitted by the test, never copied forward.
 1:K recognition lowers the ``mean`` and ``nearest`` thresholds further as more people enrol, from
 the same tail (:meth:`FaceDatabase.identify_threshold <facedemo.people.database.FaceDatabase.identify_threshold>`).
 
@@ -155,21 +157,21 @@ NETWORKS: dict[str, Network] = {
         scaling=PER_IMAGE,
         recipe_scaling={"course": NOTEBOOK},  # the notebook's /255 belongs to the course's network
         thresholds={
-            "aligned": {"pair": 1.07, "mean": 1.12, "nearest": 1.02},
+            "aligned": {"pair": 1.10, "mean": 1.14, "nearest": 1.06},
             "box": {"pair": 1.09, "mean": 1.15, "nearest": 1.06},
             "course": dict.fromkeys(COMPARISONS, NOTEBOOK_THRESHOLD),
         },
         how_found={"aligned": CALIBRATED, "box": CALIBRATED, "course": "the course notebook's threshold 0.7"},
         calibration={
             "aligned": {
-                "pair": _record(1.5051, 0.1222, 0.0481, 0.0, 0.00054, 0.9011, 1860, 465, 1.212),
-                "mean": _record(1.4949, 0.1035, 0.0525, 0.0, 0.0, 1.0, 100, 25, 1.128),
-                "nearest": _record(1.3132, 0.0844, 0.0302, 0.0, 0.0, 1.0, 100, 25, 1.047),
+                "pair": _record(1.474669, 0.107865, 0.034478, 0.0, 0.00054, 0.9355, 1860, 465, 1.189),
+                "mean": _record(1.466737, 0.090704, 0.039301, 0.0, 0.0, 1.0, 100, 25, 1.163),
+                "nearest": _record(1.273165, 0.060112, 0.017428, 0.0, 0.0, 1.0, 100, 25, 1.058),
             },
             "box": {
-                "pair": _record(1.4739, 0.1141, 0.0226, 0.0, 0.0, 0.8989, 1860, 465, 1.182),
-                "mean": _record(1.4431, 0.0855, 0.0246, 0.0, 0.0, 1.0, 100, 25, 1.168),
-                "nearest": _record(1.2494, 0.0531, 0.0184, 0.0, 0.0, 1.0, 100, 25, 1.065),
+                "pair": _record(1.473941, 0.114065, 0.022636, 0.0, 0.0, 0.8989, 1860, 465, 1.182),
+                "mean": _record(1.443072, 0.085487, 0.024593, 0.0, 0.0, 1.0, 100, 25, 1.168),
+                "nearest": _record(1.249406, 0.053135, 0.018447, 0.0, 0.0, 1.0, 100, 25, 1.065),
             },
             "course": {
                 "pair": _record(0.978, 0.1787, None, 0.05845, 0.0688, 0.1075, 1860, 465, 0.373),
@@ -198,14 +200,14 @@ NETWORKS: dict[str, Network] = {
         how_found={"aligned": CALIBRATED, "box": CALIBRATED, "course": CALIBRATED},
         calibration={
             "aligned": {
-                "pair": _record(1.4344, 0.0950, 0.0277, 0.0, 0.0, 0.8946, 1860, 465, 1.19),
-                "mean": _record(1.3898, 0.0698, 0.0293, 0.0, 0.0, 1.0, 100, 25, 1.134),
-                "nearest": _record(1.2750, 0.0607, 0.0123, 0.0, 0.0, 1.0, 100, 25, 1.086),
+                "pair": _record(1.430309, 0.091734, 0.026865, 0.0, 0.0, 0.8925, 1860, 465, 1.175),
+                "mean": _record(1.386552, 0.066741, 0.031255, 0.0, 0.0, 1.0, 100, 25, 1.136),
+                "nearest": _record(1.290998, 0.065466, 0.011532, 0.0, 0.0, 1.0, 100, 25, 1.082),
             },
             "box": {
-                "pair": _record(1.4578, 0.1061, 0.0351, 0.00058, 0.0, 0.8409, 1860, 465, 1.201),
-                "mean": _record(1.4472, 0.0999, 0.0523, 0.0, 0.0, 1.0, 100, 25, 1.136),
-                "nearest": _record(1.3753, 0.1197, 0.0367, 0.0, 0.0, 1.0, 100, 25, 1.031),
+                "pair": _record(1.457814, 0.106091, 0.035133, 0.00058, 0.0, 0.8409, 1860, 465, 1.201),
+                "mean": _record(1.447209, 0.099900, 0.052256, 0.0, 0.0, 1.0, 100, 25, 1.136),
+                "nearest": _record(1.375302, 0.119652, 0.036720, 0.0, 0.0, 1.0, 100, 25, 1.031),
             },
             "course": {
                 "pair": _record(0.9540, 0.1475, 0.0251, 0.00058, 0.00054, 0.0022, 1860, 465, 0.452),

@@ -70,7 +70,18 @@ def stranger_rate(far: float, k: int) -> float:
 
 def floor_to(value: float, step: float = 0.01) -> float:
     """``value`` rounded *down* to ``step``: a shown threshold is never laxer than the one computed."""
-    return math.floor(value / step + 1e-9) * step
+    return round(math.floor(value / step + 1e-9) * step, 10)
+
+
+def one_of_k_threshold(default: float, tail: ImpostorTail | None, k: int, target: float = STRANGER_TARGET) -> float:
+    """1:K's threshold: the lower of the 1:1 ``default`` and the tail's threshold for :func:`stranger_far` of ``k``.
+
+    Rounded down to 0.01. Without a tail (a threshold not set from one, such as the course
+    notebook's 0.7) or with one person, ``default`` as it is.
+    """
+    if tail is None or k <= 1:
+        return default
+    return min(default, floor_to(tail.threshold_for(stranger_far(k, target))))
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from facedemo.encoding.networks import (
 )
 from facedemo.encoding.recipes import DEFAULT_RECIPE, get_recipe
 from facedemo.encoding.runtime import l2_normalise
-from facedemo.encoding.thresholds import floor_to, stranger_far, stranger_rate
+from facedemo.encoding.thresholds import one_of_k_threshold, stranger_rate
 from facedemo.errors import (
     DatabaseFileError,
     FacedemoError,
@@ -250,11 +250,8 @@ class FaceDatabase:
         (FAR 10⁻³) is already the stricter; with 30 it is lowered. A threshold not set from a
         tail (the course notebook's 0.7) is used as it is.
         """
-        default = self.threshold(comparison)
         record = get_network(self.network).calibrated(self.recipe, comparison)
-        if record is None or record.tail is None or len(self) <= 1:
-            return default
-        return min(default, floor_to(record.tail.threshold_for(stranger_far(len(self)))))
+        return one_of_k_threshold(self.threshold(comparison), record.tail if record else None, len(self))
 
     def stranger_chance(self, threshold: float, comparison: str = DEFAULT_COMPARISON) -> float | None:
         """About how many strangers ``threshold`` would take for one of this database's K people.
@@ -331,7 +328,8 @@ class FaceDatabase:
                 meta = json.loads(str(arrays["meta"]))
                 vectors, names = arrays["vectors"], arrays["names"]
                 hashes, sources = arrays["sha256"], arrays["sources"]
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, json.JSONDecodeError):
+            format_version = int(meta.get("format", 1))
+        except (OSError, ValueError, TypeError, AttributeError, KeyError, EOFError, zipfile.BadZipFile, json.JSONDecodeError):
             raise DatabaseFileError(f"{name} is not a facedemo database, or it is damaged") from None
         network = NETWORKS.get(meta.get("network", DEFAULT_NETWORK))  # files before the second model: facenet
         size = network.embedding_size if network else None
@@ -343,7 +341,7 @@ class FaceDatabase:
             )
         if not (len(vectors) == len(names) == len(hashes) == len(sources)):
             raise DatabaseFileError(f"{name} is damaged (its columns have different lengths)")
-        database = cls(_recipe_of(meta), network=network.name)
+        database = cls(_recipe_of(meta, format_version), network=network.name)
         for vector, person, sha, source in zip(vectors, names, hashes, sources):
             database.add(str(person), vector, sha256=str(sha), source=str(source))
         return database
@@ -359,10 +357,10 @@ class FaceDatabase:
         return cls.from_bytes(data, name=f"'{path.name}'")
 
 
-def _recipe_of(meta: dict) -> str:
+def _recipe_of(meta: dict, format_version: int) -> str:
     """The recipe a file's encodings were made by: format 1's ``aligned`` was the box crop."""
     recipe = meta.get("recipe")
-    if int(meta.get("format", 1)) < 2 and recipe in (None, "aligned"):
+    if format_version < 2 and recipe in (None, "aligned"):
         return "box"
     return recipe or DEFAULT_RECIPE
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from facedemo.encoding.networks import DEFAULT_COMPARISON, DEFAULT_NETWORK, get_network
 from facedemo.encoding.recipes import get_recipe
+from facedemo.encoding.thresholds import one_of_k_threshold
 from facedemo.errors import FacedemoError, UnknownPersonError
 from facedemo.io.images import ImageSource
 from facedemo.people.database import FaceDatabase
@@ -54,6 +55,15 @@ def _comparison_of(database: Database, comparison: str | None) -> str:
 def _threshold(recipe: str, comparison: str, model) -> float:
     """The calibrated threshold for ``recipe`` and ``comparison`` with the network of ``model``."""
     return get_network(getattr(model, "network", DEFAULT_NETWORK)).threshold(recipe, comparison)
+
+
+def _one_of_k(database: Database, recipe: str, comparison: str, model) -> float:
+    """1:K's threshold for ``database``'s K people (the course notebook's 0.7 stays 0.7: it has no tail)."""
+    if isinstance(database, FaceDatabase) and database.recipe == recipe:
+        return database.identify_threshold(comparison)
+    network = get_network(getattr(model, "network", DEFAULT_NETWORK))
+    record = network.calibrated(recipe, comparison)
+    return one_of_k_threshold(network.threshold(recipe, comparison), record.tail if record else None, len(database))
 
 
 def _distance(encoding: np.ndarray, identity: str, database: Database, comparison: str) -> float:
@@ -106,9 +116,8 @@ def who_is_it(image_path: ImageSource, database: Database, model, *,
     is still the nearest name, as in the notebook; an empty database gives ``(inf, None)``.
     """
     recipe, comparison = _recipe_of(database, recipe), _comparison_of(database, comparison)
-    if threshold is None:  # a FaceDatabase counts a stranger's K tries (FaceDatabase.identify_threshold)
-        own = isinstance(database, FaceDatabase) and database.recipe == recipe
-        threshold = database.identify_threshold(comparison) if own else _threshold(recipe, comparison, model)
+    if threshold is None:  # a stranger gets one try per person (FaceDatabase.identify_threshold)
+        threshold = _one_of_k(database, recipe, comparison, model)
     encoding = img_to_encoding(image_path, model, recipe=recipe)
     if isinstance(database, FaceDatabase):
         ranking = database.ranking(encoding, comparison=comparison)
