@@ -130,7 +130,7 @@ st.caption("AUC: the chance that a random same-person pair is closer than a rand
 st.subheader("Two known ways to do better")
 st.markdown(
     "1. **Crop to the face.** The notebook's recipe feeds the whole photo, so background and hair still count; "
-    "detecting and cropping the face first (the *aligned* recipe) is what lifts the AUC above.\n"
+    "detecting the face and cutting it out first (the *face box crop*; the default *aligned* recipe also turns it so the eyes are level) is what lifts the AUC above.\n"
     "2. **Several photos per person.** Enrol a person with all their photos and compare a new photo with their "
     "**mean** encoding: averaging cancels much of each photo's noise. Below: each *val* photo against the "
     "people enrolled from *train*, with the calibrated threshold of each comparison."

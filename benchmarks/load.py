@@ -603,7 +603,7 @@ class Student:
 # --- the class ---------------------------------------------------------------------------------------
 
 def _threshold_values(number: int, moves: int) -> list[float]:
-    """``moves`` distinct thresholds around the calibrated 1.18, different for each student."""
+    """``moves`` distinct thresholds from 0.95 up across the default (1.07), different for each student."""
     return [round(0.95 + 0.07 * k + 0.01 * (number % 5), 2) for k in range(moves)]
 
 

@@ -73,3 +73,7 @@ class ClassFullError(ClassRoomError):
 
 class NotYourEntryError(ClassRoomError):
     """Someone tried to change a class entry that is not theirs (wrong or missing token)."""
+
+
+class PhotoNotFoundError(FacedemoError):
+    """A photo a pairs file names is not where it should be (under the root folder, or in the zip)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from facedemo.encoding.networks import default_threshold
 from facedemo.gallery.album import photo_name
 from tests.browser_support import ARTIFACTS, chromium_browser, streamlit_server
 from ui.pages import PAGES
@@ -165,12 +166,12 @@ def test_the_second_model_from_a_bookmark_and_the_sidebar(page, server):
     open_page(page, server, "verify?model=casia&a=val/madonna/2&b=train/madonna/4", timeout=FIRST_LOAD)
     alert(page, SAME).wait_for(timeout=FIRST_LOAD)
     page.get_by_text("512 numbers").first.wait_for()
-    assert "model=casia" in page.url and "threshold=1.20" in page.url
+    assert "model=casia" in page.url and f"threshold={default_threshold('aligned', 'pair', 'casia'):.2f}" in page.url
     snap(page, "verify-casia.png")
     page.locator(".st-key-network").get_by_text("FaceNet of the course").click()
     page.wait_for_url("**model=facenet**")
     alert(page, SAME).wait_for()
-    assert "threshold=1.18" in page.url
+    assert f"threshold={default_threshold('aligned', 'pair', 'facenet'):.2f}" in page.url
     open_page(page, server, "threshold", timeout=FIRST_LOAD)
     page.get_by_text("Two FaceNets side by side").wait_for(timeout=FIRST_LOAD)
     snap(page, "threshold-two-models.png")

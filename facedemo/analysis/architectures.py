@@ -364,7 +364,7 @@ def face_activation_maps(
     ----------
     encoder : a :class:`~facedemo.encoding.encoder.FaceEncoder` (its Keras model loads now if it has not yet).
     source : a photo's path or bytes.
-    recipe : ``"aligned"`` or ``"course"`` (:mod:`facedemo.encoding.recipes`).
+    recipe : a recipe's name, e.g. ``"aligned"``, ``"box"`` or ``"course"`` (:mod:`facedemo.encoding.recipes`).
 
     Returns
     -------

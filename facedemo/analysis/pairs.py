@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from facedemo.analysis import metrics
-from facedemo.errors import FacedemoError
+from facedemo.errors import FacedemoError, PhotoNotFoundError
 from facedemo.people.matching import same_person
 
 CSV_HEADER = ("file_x", "file_y", "same")
@@ -52,10 +52,6 @@ Progress = Callable[[int, int], None]
 
 class PairsFileError(FacedemoError):
     """A pairs file that cannot be read: not CSV with ``file_x,file_y,same`` nor LFW's ``pairs.txt``, or a bad line."""
-
-
-class PhotoNotFoundError(FacedemoError):
-    """A photo a pairs file names is not where it should be (under the root folder, or in the zip)."""
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ class FaceEncoder:
     def prepare(self, rgb: np.ndarray, recipe: str = DEFAULT_RECIPE, *, name: str = "the photo") -> Prepared:
         """Turn an RGB photo into the model's input by ``recipe`` (see :mod:`facedemo.encoding.recipes`).
 
-        Raises :class:`~facedemo.errors.NoFaceFoundError` for the aligned recipe when no face is found.
+        Raises :class:`~facedemo.errors.NoFaceFoundError` for a recipe that needs a face (aligned, box) when none is found.
         """
         scaling = get_network(self.network).scaling_for(recipe)
         return get_recipe(recipe).prepare(rgb, detector=self.detector, scaling=scaling, name=name)

@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from facedemo.errors import FacedemoError
+from facedemo.errors import FacedemoError, PhotoNotFoundError
 from facedemo.io.folders import IMAGE_SUFFIXES
 
 MAX_FILES = 500
@@ -47,7 +47,6 @@ class PhotoZip:
         of a folder holds the folder's name in front). Raises ``PhotoNotFoundError`` when none
         or several match.
         """
-        from facedemo.analysis.pairs import PhotoNotFoundError
 
         wanted = PurePosixPath(name.replace("\\", "/")).as_posix()
         if wanted in self.photos:
