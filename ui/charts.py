@@ -38,7 +38,7 @@ KIND_COLOURS = {"genuine": "#1f77b4", "impostor": "#ff7f0e"}
 CATEGORY_COLOURS = {"easy": "#2ca02c", "semi-hard": "#ffbf00", "hard": "#d62728"}
 CATEGORY10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 UPLOAD_PERSON = "(upload)"
-RULE_COLOURS = {"current": "#000000", "notebook": "#7f7f7f", "calibrated": "#9467bd"}
+RULE_COLOURS = {"current": "#000000", "notebook": "#7f7f7f", "calibrated": "#9467bd", "best accuracy": "#e377c2"}
 COSINE_TITLE = "cosine similarity (higher = more alike)"
 AXIS_STYLE = {"labelFontSize": 14, "titleFontSize": 16, "labelLimit": 380}
 LEGEND_STYLE = {"labelFontSize": 14, "titleFontSize": 15, "symbolSize": 160, "labelLimit": 320}

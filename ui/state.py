@@ -23,6 +23,7 @@ import numpy as np
 import streamlit as st
 
 from facedemo import assets
+from facedemo.analysis.units import l2_to_cosine
 from facedemo.detection.faces import Face, FaceDetector
 from facedemo.encoding.encoder import FaceEncoder
 from facedemo.encoding.networks import (
@@ -238,7 +239,8 @@ def default_caption() -> str:
     if record is None:
         return f"Default for one photo vs one photo: {value:.2f}; the course notebook's: 0.70."
     how = ("set for FAR 10⁻³ on the train photos" if record.tail is not None else "the course notebook's")
-    return (f"Default for one photo vs one photo: **{value:.2f}** ({how}): {record.summary()}. "
+    shown = f"{value:.2f}" if distance_unit() == "l2" else f"{value:.2f} (cosine similarity {l2_to_cosine(value):.2f})"
+    return (f"Default for one photo vs one photo: **{shown}** ({how}): {record.summary()}. "
             f"The best-accuracy threshold would be {record.best_accuracy:.2f}; the course notebook's is 0.70.")
 
 
