@@ -298,6 +298,11 @@ with save:
               help="For the instructor: new sessions, also after the app restarts, start with this database.")
     if assets.office_path().is_file():
         st.button("Forget the server's office", key="people_forget", on_click=_forget, disabled=not may_act)
+        elsewhere = state.kept_office_elsewhere()
+        if elsewhere:
+            network, recipe_name = elsewhere
+            st.caption(f"The office kept on this server was made with **{NETWORKS[network].title}** and "
+                       f"**{RECIPES[recipe_name].title}**: choose those in the sidebar to use it; nothing in it is lost.")
 with load:
     st.subheader("📂 Load a database file")
     st.file_uploader("A database file saved from this page", key="people_load")

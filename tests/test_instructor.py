@@ -349,3 +349,34 @@ def test_the_passcode_never_shows_in_the_page_the_url_or_the_logs(office, passco
         for logger in watched:
             logger.removeHandler(handler)
     assert not [record for record in records if PASSCODE in record]
+
+
+def test_an_office_kept_before_alignment_waits_for_the_box_crop_and_says_so(gallery_dir, monkeypatch):
+    """A format 1 office file said 'aligned' for the box crop: it is read as 'box', shown there, and named on the People page."""
+    import io
+    import json
+
+    import numpy as np
+
+    from facedemo import assets
+    from facedemo.people.database import FaceDatabase
+
+    no_passcode(monkeypatch)
+    office = FaceDatabase("box")
+    office.add("ada", np.eye(128, dtype=np.float32)[0])
+    arrays = dict(np.load(io.BytesIO(office.to_bytes())))
+    meta = json.loads(str(arrays["meta"]))
+    arrays["meta"] = np.array(json.dumps({**meta, "format": 1, "recipe": "aligned"}))
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    path = assets.office_path()
+    path.write_bytes(buffer.getvalue())
+    try:
+        at = people()
+        assert "ada" not in at.session_state["database"].names  # the default recipe cannot compare with it
+        assert any("made with **FaceNet of the course (Keras, 128-d)** and **Face box crop**" in c.value
+                   for c in at.caption), [c.value for c in at.caption]
+        at.sidebar.radio(key="recipe").set_value("box").run()
+        assert at.session_state["database"].names == ["ada"]
+    finally:
+        path.unlink(missing_ok=True)

@@ -300,6 +300,23 @@ def kept_office() -> FaceDatabase | None:
     return kept if (kept.network, kept.recipe) == (current_network(), recipe()) else None
 
 
+def kept_office_elsewhere() -> tuple[str, str] | None:
+    """``(model, recipe)`` of the kept office when it was made for another model or recipe, else None.
+
+    Its encodings only compare with photos made the same way, so it waits for the sidebar to
+    match (an office kept before landmark alignment came is a ``box`` one).
+    """
+    path = assets.office_path()
+    if not path.is_file():
+        return None
+    try:
+        kept = FaceDatabase.load(path)
+    except FacedemoError:
+        return None
+    where = (kept.network, kept.recipe)
+    return None if where == (current_network(), recipe()) else where
+
+
 def _on_recipe_change() -> None:
     st.session_state.threshold = round(calibrated("pair"), 2)
 
