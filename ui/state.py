@@ -288,16 +288,21 @@ def gallery_office() -> FaceDatabase:
     return office
 
 
-def kept_office() -> FaceDatabase | None:
-    """The office kept on the server for the current model and recipe, or None (none, damaged, other)."""
+def _kept_file() -> FaceDatabase | None:
+    """The office file kept on the server, read; None when there is none or it is damaged."""
     path = assets.office_path()
     if not path.is_file():
         return None
     try:
-        kept = FaceDatabase.load(path)
+        return FaceDatabase.load(path)
     except FacedemoError:
         return None
-    return kept if (kept.network, kept.recipe) == (current_network(), recipe()) else None
+
+
+def kept_office() -> FaceDatabase | None:
+    """The office kept on the server for the current model and recipe, or None (none, damaged, other)."""
+    kept = _kept_file()
+    return kept if kept is not None and (kept.network, kept.recipe) == (current_network(), recipe()) else None
 
 
 def kept_office_elsewhere() -> tuple[str, str] | None:
@@ -306,15 +311,10 @@ def kept_office_elsewhere() -> tuple[str, str] | None:
     Its encodings only compare with photos made the same way, so it waits for the sidebar to
     match (an office kept before landmark alignment came is a ``box`` one).
     """
-    path = assets.office_path()
-    if not path.is_file():
+    kept = _kept_file()
+    if kept is None or (kept.network, kept.recipe) == (current_network(), recipe()):
         return None
-    try:
-        kept = FaceDatabase.load(path)
-    except FacedemoError:
-        return None
-    where = (kept.network, kept.recipe)
-    return None if where == (current_network(), recipe()) else where
+    return kept.network, kept.recipe
 
 
 def _on_recipe_change() -> None:
