@@ -253,6 +253,21 @@ def test_recognise_someone_removed_is_not_in_the_database(app):
     assert "madonna" not in list(table(app, "recognise_ranking")["person"])
 
 
+def test_recognise_says_a_strangers_chances_and_follows_the_sidebar_when_asked(app):
+    """1:K: K tries for a stranger, at the database's 1:K threshold or at the sidebar's when chosen."""
+    page(app, "app_pages/recognise.py")
+    database = app.session_state["database"]
+    threshold = database.identify_threshold("mean")
+    chance = database.stranger_chance(threshold, "mean")
+    assert seen(app, f"A stranger at the door gets {len(database)} tries, one per person enrolled. At threshold "
+                     f"{threshold:.2f} about **{chance:.2%}** of strangers would be taken for someone")
+    app.toggle(key="recognise_use_sidebar").set_value(True).run()
+    app.slider(key="threshold").set_value(1.3).run()
+    higher = database.stranger_chance(1.3, "mean")
+    assert higher > 10 * chance  # a lax threshold: far more strangers get in
+    assert seen(app, f"At threshold 1.30 about **{higher:.1%}** of strangers")
+
+
 # --- People -----------------------------------------------------------------------------------
 def test_people_starts_with_the_office_and_says_photos_stay_private(app):
     page(app, "app_pages/people.py")

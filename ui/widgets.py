@@ -358,9 +358,17 @@ def person_threshold(database: FaceDatabase, key: str, *, one_of_k: bool = False
             f"Comparing the photo with {how}, so the threshold is the one calibrated for that comparison: "
             f"**{calibrated:.2f}** ({recipe.title.lower()}; {get_network(database.network).how_found[database.recipe]}"
             + (f", lowered for {len(database)} people" if one_of_k and calibrated < database.threshold(comparison) else "")
-            + "). The sidebar's threshold is for one photo against one photo."
+            + ")" + _measured(database, comparison) + ". The sidebar's threshold is for one photo against one photo."
         )
     return PersonRule(comparison, calibrated, use_sidebar)
+
+
+def _measured(database: FaceDatabase, comparison: str) -> str:
+    """``; at the 1:1 default, val: FAR … · TAR …`` from the registry's record, or nothing."""
+    record = get_network(database.network).calibrated(database.recipe, comparison)
+    if record is None:
+        return ""
+    return f"; at the 1:1 default on the gallery's val photos: FAR {record.val_far:.2%} · TAR {record.val_tar:.1%}"
 
 
 def stranger_odds(database: FaceDatabase, rule: PersonRule) -> str | None:
