@@ -129,7 +129,7 @@ which = st.radio("Pairs from", sets, key="threshold_set", horizontal=True, bind=
 
 
 @threshold_view
-def at_threshold(photos: Album, genuine: np.ndarray, impostor: np.ndarray, summary: dict) -> None:
+def at_threshold(photos: Album, genuine: np.ndarray, impostor: np.ndarray, summary: dict, band_source: str) -> None:
     """TAR, FAR and the counts at the sidebar's threshold, with its line on the histogram and its point on the ROC."""
     recipe, network, threshold = state.recipe(), state.current_network(), state.threshold()
     calibrated = default_threshold(recipe, "pair", network)
@@ -149,7 +149,7 @@ def at_threshold(photos: Album, genuine: np.ndarray, impostor: np.ndarray, summa
     st.caption(f"The threshold {threshold:.2f} on the L2 distance is a cosine similarity of "
                f"{l2_to_cosine(min(threshold, 2.0)):.2f}: for unit encodings d² = 2 − 2·cos θ, so "
                "*distance below the threshold* and *similarity above it* are the same rule.")
-    band = confidence_view.unsure_band(threshold, against="photo")
+    band = confidence_view.unsure_band(threshold, against="photo", source=band_source)
     if band.low < band.high:
         st.markdown(
             f"**The 'not sure' band** (Verify and Recognise, *Three answers*): from {widgets.both_units(band.low)} "
@@ -281,8 +281,9 @@ def gallery_pairs(album: Album, which: str) -> None:
     photos = _photos(album, which)
     genuine, impostor = pair_split(recipe, network, which, photos)
     summary = curve(recipe, network, which, genuine, impostor)
+    source = confidence_view.band_source()  # read before the radio is drawn: on a page switch it shows its default first
     confidence_view.source_choice()  # outside the threshold view: a view redraws figures, never widgets
-    at_threshold(photos, genuine, impostor, summary)
+    at_threshold(photos, genuine, impostor, summary, source)
     auc_col, eer_col, eer_t_col = st.columns(3)
     auc_col.metric("AUC", f"{summary['auc']:.3f}", help="1 separates perfectly, 0.5 is a coin toss.")
     eer_col.metric("EER (equal error rate)", f"{summary['eer']:.2%}", help="Where FAR equals 1 − TAR.")
