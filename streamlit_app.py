@@ -7,7 +7,7 @@ from ui import pages, setup_view, state, threshold_view
 
 st.set_page_config(page_title="facedemo — FaceNet you can touch", page_icon="🙂", layout="wide")
 
-page = st.navigation(pages.navigation())  # the one list of pages: ui/pages.py
+page = st.navigation(pages.navigation(), expanded=True)  # the one list of pages (ui/pages.py), every lesson shown
 state.sidebar()
 threshold_view.page_started()
 try:
