@@ -219,3 +219,27 @@ def test_uploads_over_the_cap_or_in_another_format_get_a_sentence(page, server):
     alert(page, "is a HEIC image, which is unsupported: please use a JPEG or PNG photo").wait_for()
     snap(page, "verify-heic-upload.png")
     no_traceback(page)
+
+
+def test_what_breaks_it_on_a_gallery_photo_and_an_upload(page, server, photo):
+    """The page in Chromium: the gallery photo's door is open, its sweeps are drawn; an upload of the same
+    person, told who it is, gets its own distance to self and a door."""
+    open_page(page, server, "breaks", timeout=FIRST_LOAD)
+    page.locator("[data-testid='stMetric']", has_text="Distance to self").first.wait_for(timeout=FIRST_LOAD)
+    alert(page, "It's Madonna, welcome in!").wait_for()
+    page.locator("[data-testid='stVegaLiteChart']").first.wait_for()  # a sweep chart per chosen degradation
+    settled(page)
+    snap(page, "breaks-gallery.png")
+    no_traceback(page)
+
+    page.locator(".st-key-breaks_from").get_by_text("Upload").click()
+    page.locator(".st-key-breaks_upload input[type='file']").set_input_files(
+        {"name": "elton upload.jpg", "mimeType": "image/jpeg", "buffer": photo("val", "elton_john", 2).read_bytes()})
+    settled(page)
+    page.locator(".st-key-breaks_person").click()
+    page.get_by_role("option", name="Elton John").click()
+    settled(page)
+    page.locator("[data-testid='stMetric']", has_text="Distance to self").first.wait_for()
+    alert(page, "It's Elton John, welcome in!").wait_for()
+    snap(page, "breaks-upload.png")
+    no_traceback(page)
