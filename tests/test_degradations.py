@@ -127,3 +127,27 @@ def test_a_sweep_marks_where_the_detector_gives_up_and_where_the_door_closes(enc
     assert result.door_closes(2.0) == 8.0, "past the threshold's reach, losing the face closes the door"
     assert result.door_closes(0.0) == 0.0
     assert result.nearest_other[0] in people and result.nearest_other[0] != "madonna"
+
+
+def test_the_summary_is_the_sweeps_of_each_photo_and_reads_them_at_any_threshold(encoder, photo, people):
+    """Two real photos × every degradation at 3 settings: each row is the photo's own sweep, and 'half
+    fail' with two photos is the first setting where at least one of them fails."""
+    chosen = []
+    for person, index in (("madonna", 1), ("elton_john", 2)):
+        rgb, face = clean(encoder, photo, ("val", person, index))
+        chosen.append((f"val/{person}/{index}", rgb, face, person))
+    seen = []
+    summary = dg.summarise(encoder, chosen, people, recipe="aligned", steps=3, on_progress=lambda *a: seen.append(a))
+    assert seen[-1] == (2 * len(dg.DEGRADATIONS), 2 * len(dg.DEGRADATIONS)) and summary.photos == ("val/madonna/1", "val/elton_john/2")
+    from facedemo.encoding.networks import default_threshold
+
+    threshold = default_threshold("aligned", "mean")
+    blur = [dg.sweep(encoder, rgb, "blur", summary.severities["blur"], face=face, recipe="aligned",
+                     person=person, people=people) for _, rgb, face, person in chosen]
+    np.testing.assert_allclose(summary.to_self["blur"], np.stack([b.to_self for b in blur]), atol=1e-5)
+    row = next(r for r in summary.half_way_rows(threshold) if r["degradation"] == "blur")
+    closes = [b.door_closes(threshold) for b in blur]
+    first = min((c for c in closes if c is not None), default=None)
+    assert row["attempts_fail"] == first and row["photos"] == 2
+    assert row["failing_at_worst"] == sum(bool(b.fails(threshold)[-1]) for b in blur)
+    assert next(r for r in summary.half_way_rows(2.0) if r["degradation"] == "blur")["failing_at_worst"] <= row["failing_at_worst"]

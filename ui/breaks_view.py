@@ -23,7 +23,14 @@ import pandas as pd
 import streamlit as st
 
 from facedemo.analysis import failures
-from facedemo.analysis.degradations import DEGRADATIONS, Sweep, degrade, half_way, sweep
+from facedemo.analysis.degradations import (
+    DEGRADATIONS,
+    Summary,
+    Sweep,
+    degrade,
+    summarise,
+    sweep,
+)
 from facedemo.analysis.failures import Attempt
 from facedemo.classroom import ClassPhotos
 from facedemo.detection.faces import Face
@@ -31,7 +38,7 @@ from facedemo.errors import NoFaceFoundError
 from facedemo.gallery.album import person_title, photo_ids
 from facedemo.io.images import WORK_MAX_SIDE, read_image
 from facedemo.people.database import FaceDatabase
-from facedemo.people.matching import person_distance, same_person
+from facedemo.people.matching import person_distance
 from ui import charts, state, widgets
 from ui.state import UploadEncoding
 
@@ -214,16 +221,6 @@ def sweep_chart(result: Sweep, threshold: float) -> dict:
 
 
 # --- the summary over the val photos -------------------------------------------------------------
-@dataclass(frozen=True)
-class Summary:
-    """Per degradation: ``severities`` ``(n,)``; ``to_self`` ``(m, n)`` (NaN: face lost); ``found`` ``(m, n)``."""
-
-    photos: tuple[str, ...]
-    severities: dict[str, np.ndarray]
-    to_self: dict[str, np.ndarray]
-    found: dict[str, np.ndarray]
-
-
 def summary(people: Mapping[str, np.ndarray], comparison: str, recipe: str, *, per_person: int, steps: int) -> Summary:
     """The val photos of the enrolled people (``per_person`` each) through every degradation; cached."""
     return _summary(digest(people), comparison, recipe, state.current_network(), per_person, steps, people)
@@ -240,28 +237,19 @@ def _summary(people_digest: str, comparison: str, recipe: str, network: str, per
             seen[label] = seen.get(label, 0) + 1
             chosen.append(row)
     model = state.encoder(network)
-    total = len(chosen) * len(DEGRADATIONS)
-    bar = st.progress(0.0, text=f"Measuring {len(chosen)} val photos × {len(DEGRADATIONS)} degradations (once) ...")
-    to_self = {name: [] for name in DEGRADATIONS}
-    found = {name: [] for name in DEGRADATIONS}
-    done = 0
+    photos = []
+    for row in chosen:
+        rgb = read_image(val.paths[row], max_side=WORK_MAX_SIDE)
+        face = model.prepare(rgb, recipe).face or next(iter(model.detector.detect(rgb)), None)
+        photos.append((ids[row], rgb, face, val.labels[row]))
+    total = len(photos) * len(DEGRADATIONS)
+    bar = st.progress(0.0, text=f"Measuring {len(photos)} val photos × {len(DEGRADATIONS)} degradations (once) ...")
     try:
-        for row in chosen:
-            rgb = read_image(val.paths[row], max_side=WORK_MAX_SIDE)
-            face = model.prepare(rgb, recipe).face or next(iter(model.detector.detect(rgb)), None)
-            for name, entry in DEGRADATIONS.items():
-                result = sweep(model, rgb, name, entry.severities(steps), face=face, recipe=recipe,
-                               person=val.labels[row], people=_people, comparison=comparison)
-                to_self[name].append(result.to_self)
-                found[name].append(result.found)
-                done += 1
-                bar.progress(done / total, text=f"Measured {done} of {total} photo × degradation sweeps ...")
+        return summarise(model, photos, _people, recipe=recipe, steps=steps, comparison=comparison,
+                         on_progress=lambda done, _: bar.progress(
+                             done / total, text=f"Measured {done} of {total} photo × degradation sweeps ..."))
     finally:
         bar.empty()
-    return Summary(tuple(ids[row] for row in chosen),
-                   {name: entry.severities(steps) for name, entry in DEGRADATIONS.items()},
-                   {name: np.array(v).reshape(len(chosen), steps) for name, v in to_self.items()},
-                   {name: np.array(v, dtype=bool).reshape(len(chosen), steps) for name, v in found.items()})
 
 
 def summary_table(result: Summary, threshold: float) -> pd.DataFrame:
@@ -270,20 +258,14 @@ def summary_table(result: Summary, threshold: float) -> pd.DataFrame:
     def said(value: float | None) -> str:
         return "not reached" if value is None else f"{value:g}"
 
-    rows = []
-    for name, entry in DEGRADATIONS.items():
-        severities, own, found = result.severities[name], result.to_self[name], result.found[name]
-        with np.errstate(invalid="ignore"):
-            fails = ~found | ~same_person(np.nan_to_num(own, nan=np.inf), threshold)
-        rows.append({
-            "degradation": entry.title,
-            "half the genuine attempts fail at": said(half_way(severities, fails)),
-            "the detector misses half the faces at": said(half_way(severities, ~found)),
-            "unit": entry.unit,
-            "settings measured": ", ".join(f"{v:g}" for v in severities),
-            "failing at the worst": f"{int(fails[:, -1].sum())} of {len(fails)}",
-        })
-    return pd.DataFrame(rows)
+    return pd.DataFrame([{
+        "degradation": DEGRADATIONS[row["degradation"]].title,
+        "half the genuine attempts fail at": said(row["attempts_fail"]),
+        "the detector misses half the faces at": said(row["detector_misses"]),
+        "unit": DEGRADATIONS[row["degradation"]].unit,
+        "settings measured": ", ".join(f"{v:g}" for v in result.severities[row["degradation"]]),
+        "failing at the worst": f"{row['failing_at_worst']} of {row['photos']}",
+    } for row in result.half_way_rows(threshold)])
 
 
 # --- who it fails for ----------------------------------------------------------------------------

@@ -413,5 +413,69 @@ def half_way(severities: np.ndarray, failing: np.ndarray) -> float | None:
     return float(severities[reached[0]]) if reached.size else None
 
 
-__all__ = ["DEGRADATIONS", "Degradation", "Sweep", "cover", "degrade", "face_or_centre", "get_degradation",
-           "half_way", "sweep"]
+# --- the summary over many photos ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Summary:
+    """Every degradation on many photos: ``severities[name]`` ``(n,)``; ``to_self[name]`` ``(m, n)``
+    (NaN: face lost, or no self); ``found[name]`` ``(m, n)`` bool; ``photos`` names the ``m`` rows.
+
+    Distances, not verdicts: a threshold is applied afterwards (:meth:`half_way_rows`).
+    """
+
+    photos: tuple[str, ...]
+    severities: dict[str, np.ndarray]
+    to_self: dict[str, np.ndarray]
+    found: dict[str, np.ndarray]
+
+    def failing(self, name: str, threshold: float) -> np.ndarray:
+        """``(m, n)`` bool: the genuine attempt fails (face lost, or distance to self not below ``threshold``)."""
+        with np.errstate(invalid="ignore"):
+            return ~self.found[name] | ~same_person(np.nan_to_num(self.to_self[name], nan=np.inf), threshold)
+
+    def half_way_rows(self, threshold: float) -> list[dict]:
+        """Per degradation: where half the genuine attempts fail, where the detector misses half the faces
+        (None: not reached), and how many fail at the worst setting."""
+        rows = []
+        for name in self.severities:
+            fails = self.failing(name, threshold)
+            rows.append({"degradation": name, "attempts_fail": half_way(self.severities[name], fails),
+                         "detector_misses": half_way(self.severities[name], ~self.found[name]),
+                         "failing_at_worst": int(fails[:, -1].sum()), "photos": len(fails)})
+        return rows
+
+
+def summarise(
+    encoder,
+    photos: Sequence[tuple[str, np.ndarray, Face | None, str]],
+    people: Mapping[str, np.ndarray],
+    *,
+    recipe: str,
+    steps: int,
+    comparison: str = "mean",
+    on_progress: Progress | None = None,
+) -> Summary:
+    """Each of ``photos`` — ``(name, rgb, face, person)`` — through every degradation at ``steps`` severities.
+
+    One :func:`sweep` per photo and degradation; ``on_progress(done, total)`` after each.
+    """
+    to_self: dict[str, list] = {name: [] for name in DEGRADATIONS}
+    found: dict[str, list] = {name: [] for name in DEGRADATIONS}
+    total, done = len(photos) * len(DEGRADATIONS), 0
+    for _, rgb, face, person in photos:
+        for name, entry in DEGRADATIONS.items():
+            result = sweep(encoder, rgb, name, entry.severities(steps), face=face, recipe=recipe, person=person,
+                           people=people, comparison=comparison)
+            to_self[name].append(result.to_self)
+            found[name].append(result.found)
+            done += 1
+            if on_progress:
+                on_progress(done, total)
+    count = len(photos)
+    return Summary(tuple(name for name, *_ in photos),
+                   {name: entry.severities(steps) for name, entry in DEGRADATIONS.items()},
+                   {name: np.array(v, dtype=float).reshape(count, steps) for name, v in to_self.items()},
+                   {name: np.array(v, dtype=bool).reshape(count, steps) for name, v in found.items()})
+
+
+__all__ = ["DEGRADATIONS", "Degradation", "Summary", "Sweep", "cover", "degrade", "face_or_centre", "get_degradation",
+           "half_way", "summarise", "sweep"]
