@@ -55,15 +55,9 @@ st.markdown(
 )
 
 room = classroom.known_room()
-if room is not None:
-    photo_set = st.radio(
-        "Photo set", ["gallery", "class"], key="map_set", horizontal=True,
-        format_func={"gallery": "🖼️ Gallery", "class": f"🧑‍🏫 This class ({room.code})"}.get,
-        help="This class: every photo its students enrolled, refreshed every few seconds as they join.",
-    )
-    if photo_set == "class":
-        class_map(room.code)
-        st.stop()
+if room is not None and classroom.photo_set(room, "map_set") == "class":
+    class_map(room.code)
+    st.stop()
 
 recipe, threshold = state.recipe(), state.threshold()
 album = album_or_stop(recipe)

@@ -108,15 +108,9 @@ recipe, threshold = state.recipe(), state.threshold()
 album = album_or_stop(recipe)
 
 room = classroom.known_room()
-if room is not None:
-    photo_set = st.radio(
-        "Photo set", ["gallery", "class"], key="matrix_set", horizontal=True,
-        format_func={"gallery": "🖼️ Gallery", "class": f"🧑‍🏫 This class ({room.code})"}.get,
-        help="This class: every photo its students enrolled, refreshed every few seconds as they join.",
-    )
-    if photo_set == "class":
-        class_matrix(room.code)
-        st.stop()
+if room is not None and classroom.photo_set(room, "matrix_set") == "class":
+    class_matrix(room.code)
+    st.stop()
 
 ss = st.session_state
 if "matrix_photos" not in ss:

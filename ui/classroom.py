@@ -217,6 +217,15 @@ def pick_database(label: str, key: str) -> tuple[FaceDatabase, ClassRoom | None,
     return database, room, None
 
 
+def photo_set(room: ClassRoom, key: str) -> str:
+    """The radio ``key``: the gallery's photos or this class's (``"gallery"`` / ``"class"``), for a page that shows either."""
+    return st.radio(
+        "Photo set", ["gallery", "class"], key=key, horizontal=True,
+        format_func={"gallery": "🖼️ Gallery", "class": f"🧑‍🏫 This class ({room.code})"}.get,
+        help="This class: every photo its students enrolled, refreshed every few seconds as they join.",
+    )
+
+
 def room_or_warning(code: str) -> ClassRoom | None:
     """The running class ``code``, or None after a warning that says why (ended, unknown)."""
     try:

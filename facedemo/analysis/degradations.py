@@ -71,6 +71,11 @@ def _mark(face: Face, name: str) -> np.ndarray:
     return np.asarray(face.landmarks[name], dtype=float)
 
 
+def _eyes_y(face: Face) -> float:
+    """The height of the line between the eyes, in photo pixels."""
+    return float((_mark(face, "left_eye")[1] + _mark(face, "right_eye")[1]) / 2)
+
+
 def cover(rgb: np.ndarray, box: tuple[float, float, float, float], colour: tuple[int, int, int] = OCCLUDER) -> np.ndarray:
     """``rgb`` with the rectangle ``box`` = ``(x, y, width, height)`` filled with ``colour`` (clipped to the photo)."""
     out = rgb.copy()
@@ -171,7 +176,7 @@ def eye_bar(rgb: np.ndarray, severity: float, face: Face | None) -> np.ndarray:
     if severity <= 0:
         return rgb.copy()
     x, _, w, h = face.box
-    eyes_y = (_mark(face, "left_eye")[1] + _mark(face, "right_eye")[1]) / 2
+    eyes_y = _eyes_y(face)
     tall = severity / 100 * h
     return cover(rgb, (x - 0.05 * w, eyes_y - tall / 2, 1.1 * w, tall))
 
@@ -200,8 +205,7 @@ def face_mask(rgb: np.ndarray, severity: float, face: Face | None) -> np.ndarray
         return rgb.copy()
     x, y, w, h = face.box
     chin = y + h
-    eyes_y = (_mark(face, "left_eye")[1] + _mark(face, "right_eye")[1]) / 2
-    top = chin - severity / 100 * (chin - eyes_y)
+    top = chin - severity / 100 * (chin - _eyes_y(face))
     return cover(rgb, (x, top, w, chin - top + 0.05 * h), MASK_COLOUR)
 
 
