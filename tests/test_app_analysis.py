@@ -192,3 +192,20 @@ def test_map_lists_the_nearest_neighbours_of_the_chosen_photo(gallery_dir):
     at.slider(key="map_k").set_value(9)
     rerun(at)
     assert len(table(at, "map_neighbours")) == 9
+
+
+def test_the_explorer_says_how_each_default_was_set_and_what_1_to_k_does(gallery_dir):
+    from facedemo.encoding.networks import get_network
+    from facedemo.encoding.thresholds import one_of_k_threshold
+
+    at = open_page("app_pages/threshold.py")
+    policy = table(at, "threshold_policy_table")
+    network = get_network("facenet")
+    assert list(policy["default"]) == [f"{network.threshold('aligned', c):.2f}" for c in ("pair", "mean", "nearest")]
+    assert all(policy["set by"].str.startswith("FAR 0.001 on train, margin "))
+    record = network.calibrated("aligned", "pair")
+    assert policy["val FAR"].iloc[0] == f"{record.val_far:.2%} of {record.val_impostors:,}"
+    k = table(at, "threshold_one_of_k_table")
+    tail, default = network.calibrated("aligned", "mean").tail, network.threshold("aligned", "mean")
+    assert list(k["1:K threshold"]) == [f"{one_of_k_threshold(default, tail, n):.2f}" for n in k["people enrolled (K)"]]
+    assert float(k["1:K threshold"].iloc[-1]) < default  # a hundred people: lowered
