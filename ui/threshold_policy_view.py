@@ -73,7 +73,7 @@ def show_policy(recipe: str, network: str, comparison: str = DEFAULT_COMPARISON)
     )
     widgets.keyed_dataframe(table, key="threshold_policy_table", hide_index=True)
     st.caption(
-        "The **best-accuracy threshold** decides the most train pairs right. It sits higher: the gallery's hard "
+        "The **best-accuracy threshold** decides the most train pairs right. It is laxer (a larger distance, a smaller similarity): the gallery's hard "
         "same-person pairs (profile shots, tinted glasses, an old photo) pull it up into the range where "
         "strangers live. It was the default once; on photos from elsewhere it let strangers in, so it is shown "
         "here as a lesson, not used."
